@@ -1,0 +1,58 @@
+// The syntax tree of an expression: immutable nodes shared by pointer, so a
+// derivative can reuse the subtrees of the expression it came from.
+#ifndef SLOPE_SERVER_CALCULUS_AST_H_
+#define SLOPE_SERVER_CALCULUS_AST_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "server/calculus/functions.h"
+
+namespace slope::calculus {
+
+// A place in the source text: 1-based line and column, columns counted in
+// Unicode code points. {0, 0} marks a node that has no source (one made by
+// differentiation or simplification).
+struct SourcePos {
+  uint32_t line = 0;
+  uint32_t column = 0;
+  bool known() const { return line != 0; }
+};
+
+enum class NodeKind : uint8_t {
+  kNumber,    // value
+  kVariable,  // name
+  kNegate,    // -args[0]
+  kAdd,       // args[0] + args[1]
+  kSubtract,  // args[0] - args[1]
+  kMultiply,  // args[0] * args[1]
+  kDivide,    // args[0] / args[1]
+  kPower,     // args[0] ^ args[1]
+  kCall,      // function(args...)
+};
+
+struct Node;
+using NodePtr = std::shared_ptr<const Node>;
+
+struct Node {
+  NodeKind kind = NodeKind::kNumber;
+  double value = 0;     // kNumber
+  std::string name;     // kVariable
+  Function function{};  // kCall
+  std::vector<NodePtr> args;
+  SourcePos pos;
+};
+
+// Constructors for nodes; every module builds trees through these.
+NodePtr MakeNumber(double value, SourcePos pos = {});
+NodePtr MakeVariable(std::string name, SourcePos pos = {});
+NodePtr MakeUnary(NodeKind kind, NodePtr operand, SourcePos pos = {});
+NodePtr MakeBinary(NodeKind kind, NodePtr lhs, NodePtr rhs, SourcePos pos = {});
+NodePtr MakeCall(Function function, std::vector<NodePtr> args,
+                 SourcePos pos = {});
+
+}  // namespace slope::calculus
+
+#endif  // SLOPE_SERVER_CALCULUS_AST_H_
