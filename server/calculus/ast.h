@@ -53,6 +53,10 @@ NodePtr MakeBinary(NodeKind kind, NodePtr lhs, NodePtr rhs, SourcePos pos = {});
 NodePtr MakeCall(Function function, std::vector<NodePtr> args,
                  SourcePos pos = {});
 
+// The distinct variable names used in `root`, sorted. Walks the tree with an
+// explicit stack, so it is safe on any depth.
+std::vector<std::string> CollectVariables(const NodePtr& root);
+
 }  // namespace slope::calculus
 
 #endif  // SLOPE_SERVER_CALCULUS_AST_H_
