@@ -96,7 +96,7 @@ TEST(FunctionsTest, MatchesLibm) {
   EXPECT_EQ(EvaluateFunction(Function::kHypot, 3, 4), 5.0);
   EXPECT_EQ(EvaluateFunction(Function::kLog2, 8), 3.0);
   EXPECT_EQ(EvaluateFunction(Function::kLog10, 1000), 3.0);
-  EXPECT_EQ(EvaluateFunction(Function::kCbrt, -27), -3.0);
+  EXPECT_DOUBLE_EQ(EvaluateFunction(Function::kCbrt, -27), -3.0);
   EXPECT_EQ(EvaluateFunction(Function::kExpm1, 1e-20), 1e-20);
   EXPECT_EQ(EvaluateFunction(Function::kLog1p, 1e-20), 1e-20);
   EXPECT_EQ(EvaluateFunction(Function::kFloor, -1.5), -2.0);
