@@ -5,6 +5,7 @@
 #
 #   scripts/install-deps.sh            build, run and test
 #   scripts/install-deps.sh --runtime  only the shared libraries the server needs
+#   scripts/install-deps.sh --build    the compiler and libraries, no test tools
 #   scripts/install-deps.sh --bench    also the benchmark references
 #                                      (PyTorch, SymPy, perf)
 #
@@ -15,6 +16,7 @@ mode=dev
 for arg in "$@"; do
   case "$arg" in
     --runtime) mode=runtime ;;
+    --build) mode=build ;;
     --bench) mode=bench ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
     *) echo "install-deps.sh: unknown option '$arg'" >&2; exit 2 ;;
@@ -22,11 +24,13 @@ for arg in "$@"; do
 done
 
 runtime=(libgrpc++1.51 libprotobuf32 libabsl20220623 ca-certificates)
-dev=(
-  build-essential cmake ninja-build pkg-config git
+build=(
+  build-essential cmake ninja-build pkg-config
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
-  libabsl-dev libeigen3-dev libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev
+  libabsl-dev libeigen3-dev libcli11-dev
+)
+dev=(
+  git libgtest-dev libgmock-dev libbenchmark-dev
   # Clients and tools the end-to-end tests drive.
   python3 python3-grpcio python3-protobuf procps
   # libFuzzer smoke run of the expression parser.
@@ -36,13 +40,14 @@ bench=(python3-torch python3-sympy python3-numpy linux-perf hyperfine)
 
 case "$mode" in
   runtime) wanted=("${runtime[@]}") ;;
-  dev) wanted=("${runtime[@]}" "${dev[@]}") ;;
-  bench) wanted=("${runtime[@]}" "${dev[@]}" "${bench[@]}") ;;
+  build) wanted=("${runtime[@]}" "${build[@]}") ;;
+  dev) wanted=("${runtime[@]}" "${build[@]}" "${dev[@]}") ;;
+  bench) wanted=("${runtime[@]}" "${build[@]}" "${dev[@]}" "${bench[@]}") ;;
 esac
 # Node.js with npm runs the Node example client and `buf curl`. Some
 # machines carry a nodejs build that bundles npm and conflicts with
 # Debian's npm package: only ask for them when npm is absent.
-if [ "$mode" != runtime ] && ! command -v npm >/dev/null 2>&1; then
+if { [ "$mode" = dev ] || [ "$mode" = bench ]; } && ! command -v npm >/dev/null 2>&1; then
   wanted+=(nodejs npm)
 fi
 
