@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "absl/container/flat_hash_map.h"
+
 namespace slope::calculus {
 
 NodePtr MakeNumber(double value, SourcePos pos) {
@@ -63,6 +65,45 @@ std::vector<std::string> CollectVariables(const NodePtr& root) {
   std::sort(names.begin(), names.end());
   names.erase(std::unique(names.begin(), names.end()), names.end());
   return names;
+}
+
+int TreeDepth(const NodePtr& root) {
+  if (root == nullptr) return 0;
+  // Post-order with memoization by node, so that trees sharing subtrees
+  // (as derivatives do) cost time linear in distinct nodes.
+  absl::flat_hash_map<const Node*, int> depth_of;
+  std::vector<std::pair<const Node*, bool>> stack = {{root.get(), false}};
+  while (!stack.empty()) {
+    auto [node, children_done] = stack.back();
+    stack.pop_back();
+    if (depth_of.contains(node)) continue;
+    if (children_done) {
+      int depth = 0;
+      for (const NodePtr& arg : node->args) {
+        depth = std::max(depth, depth_of[arg.get()] + 1);
+      }
+      depth_of[node] = depth;
+      continue;
+    }
+    stack.push_back({node, true});
+    for (const NodePtr& arg : node->args) {
+      if (!depth_of.contains(arg.get())) stack.push_back({arg.get(), false});
+    }
+  }
+  return depth_of[root.get()];
+}
+
+int64_t TreeSize(const NodePtr& root, int64_t stop_after) {
+  if (root == nullptr) return 0;
+  int64_t count = 0;
+  std::vector<const Node*> stack = {root.get()};
+  while (!stack.empty() && count <= stop_after) {
+    const Node* node = stack.back();
+    stack.pop_back();
+    ++count;
+    for (const NodePtr& arg : node->args) stack.push_back(arg.get());
+  }
+  return count;
 }
 
 }  // namespace slope::calculus

@@ -57,6 +57,16 @@ NodePtr MakeCall(Function function, std::vector<NodePtr> args,
 // explicit stack, so it is safe on any depth.
 std::vector<std::string> CollectVariables(const NodePtr& root);
 
+// The depth of a tree in operator levels (a leaf is 0). Iterative, so safe
+// on trees of any depth.
+int TreeDepth(const NodePtr& root);
+
+// The number of nodes of a tree, counting a shared subtree once per use (as
+// a printer or evaluator would visit it). Stops early and returns a value
+// greater than `stop_after` once the count passes it, so it is cheap on
+// huge shared trees.
+int64_t TreeSize(const NodePtr& root, int64_t stop_after);
+
 }  // namespace slope::calculus
 
 #endif  // SLOPE_SERVER_CALCULUS_AST_H_
