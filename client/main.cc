@@ -2,6 +2,7 @@
 #include <cstdio>
 
 #include "CLI/CLI.hpp"
+#include "client/calculus_commands.h"
 #include "client/cli_context.h"
 #include "client/info_commands.h"
 
@@ -21,6 +22,7 @@ int main(int argc, char** argv) {
 
   int exit_code = slope::cli::kOk;
   slope::cli::AddInfoCommands(app, options, &exit_code);
+  slope::cli::AddCalculusCommands(app, options, &exit_code);
 
   try {
     app.parse(argc, argv);
