@@ -152,7 +152,7 @@ absl::StatusOr<EventBatch> EventLog::Read(uint32_t after_sequence,
 }
 
 EventLog::Subscription EventLog::Subscribe(
-    std::function<void()> on_new_events) {
+    std::function<void()> on_new_events) const {
   auto subscriber =
       std::make_shared<Subscription::Subscriber>(std::move(on_new_events));
   absl::MutexLock lock(&mu_);
@@ -168,7 +168,7 @@ EventLog::Subscription EventLog::Subscribe(
   return Subscription(std::move(subscriber));
 }
 
-void EventLog::PruneSubscribers() {
+void EventLog::PruneSubscribers() const {
   absl::MutexLock lock(&mu_);
   auto list = std::make_shared<SubscriberList>();
   for (const auto& existing : *subscribers_) {

@@ -124,7 +124,9 @@ class EventLog {
   // after every append. It must be cheap and non-blocking: typically it
   // schedules a Read. Subscribe before the first Read so nothing is missed.
   // Callbacks of one subscription never run concurrently with each other.
-  Subscription Subscribe(std::function<void()> on_new_events);
+  // Const because watching does not change the history: a watcher is handed
+  // a const log.
+  Subscription Subscribe(std::function<void()> on_new_events) const;
 
   uint32_t last_sequence() const;
   // The oldest sequence from which the log is contiguous (1 if nothing was
@@ -138,7 +140,7 @@ class EventLog {
       std::vector<std::shared_ptr<Subscription::Subscriber>>;
 
   // Drops unsubscribed entries from subscribers_.
-  void PruneSubscribers();
+  void PruneSubscribers() const;
 
   const size_t max_events_;
 
@@ -151,7 +153,8 @@ class EventLog {
   std::deque<std::shared_ptr<const JobEvent>> pinned_ ABSL_GUARDED_BY(mu_);
   std::deque<std::shared_ptr<const JobEvent>> progress_ ABSL_GUARDED_BY(mu_);
   // Copy-on-write so that Append grabs the list with one pointer copy.
-  std::shared_ptr<const SubscriberList> subscribers_ ABSL_GUARDED_BY(mu_);
+  mutable std::shared_ptr<const SubscriberList> subscribers_
+      ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace slope::jobs
