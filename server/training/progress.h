@@ -48,6 +48,11 @@ class TrainedModel;  // defined in server/training/model.h
 struct Outcome {
   Result result;
   std::shared_ptr<const TrainedModel> model;
+  // True when the run ended early because ProgressSink::ShouldStop() asked
+  // it to: `result` and `model` then describe the work done so far (model is
+  // null if no step was taken). The caller decides the job state
+  // (CANCELLED); a run that finished normally leaves this false.
+  bool stopped = false;
 };
 
 // Where a run reports. Implementations must be cheap: Report is called from
