@@ -263,9 +263,23 @@ class LatexPrinter {
         if (NeedsCdot(right)) return absl::StrCat(left, " \\cdot ", right);
         return absl::StrCat(left, " ", right);
       }
-      case NodeKind::kDivide:
-        return absl::StrCat("\\frac{", Latex(*node.args[0]), "}{",
+      case NodeKind::kDivide: {
+        // -a/b is typeset with the sign in front of the fraction.
+        const Node& top = *node.args[0];
+        std::string sign;
+        std::string numerator;
+        if (top.kind == NodeKind::kNegate) {
+          sign = "-";
+          numerator = Latex(*top.args[0]);
+        } else if (top.kind == NodeKind::kNumber && top.value < 0) {
+          sign = "-";
+          numerator = LatexNumber(-top.value);
+        } else {
+          numerator = Latex(top);
+        }
+        return absl::StrCat(sign, "\\frac{", numerator, "}{",
                             Latex(*node.args[1]), "}");
+      }
       case NodeKind::kPower: {
         const Node& base = *node.args[0];
         std::string base_text = Latex(base);
@@ -291,6 +305,10 @@ class LatexPrinter {
 }  // namespace
 
 std::string FormatNumber(double value) {
+  // Integers print in full ("10", "100000"), not as "1e1".
+  if (std::floor(value) == value && std::fabs(value) < 1e21) {
+    return absl::StrFormat("%.0f", value);
+  }
   std::string text;
   for (int precision = 1; precision <= 17; ++precision) {
     text = absl::StrFormat("%.*g", precision, value);
