@@ -205,14 +205,16 @@ class Differentiator {
   absl::flat_hash_map<const Node*, NodePtr> memo_;
 };
 
-absl::Status CheckBounds(const NodePtr& tree, const DerivativeLimits& limits) {
+// `what` names the tree in the message: "expression" or "derivative".
+absl::Status CheckBounds(const NodePtr& tree, const DerivativeLimits& limits,
+                         absl::string_view what = "derivative") {
   if (TreeDepth(tree) > limits.max_depth) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "derivative nests deeper than ", limits.max_depth, " levels"));
+        what, " nests deeper than ", limits.max_depth, " levels"));
   }
   if (TreeSize(tree, limits.max_nodes) > limits.max_nodes) {
     return absl::ResourceExhaustedError(absl::StrCat(
-        "derivative has more than ", limits.max_nodes, " nodes"));
+        what, " has more than ", limits.max_nodes, " nodes"));
   }
   return absl::OkStatus();
 }
@@ -238,7 +240,9 @@ absl::StatusOr<NodePtr> Differentiate(const NodePtr& f,
         absl::StrCat("derivative order ", order, " exceeds the limit of ",
                      limits.max_order));
   }
-  if (absl::Status s = CheckBounds(f, limits); !s.ok()) return s;
+  if (absl::Status s = CheckBounds(f, limits, "expression"); !s.ok()) {
+    return s;
+  }
   SimplifyLimits simplify_limits;
   simplify_limits.max_nodes = limits.max_nodes;
   simplify_limits.max_depth = limits.max_depth;
