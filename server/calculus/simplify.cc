@@ -313,6 +313,40 @@ class Simplifier {
 
   // ---- sums ----------------------------------------------------------------
 
+  // Whether two products have the same factors in any order (x*y, y*x), so
+  // that they are like terms.
+  bool SameProduct(const NodePtr& a, const NodePtr& b) {
+    auto is_product = [](const Node& n) {
+      return n.kind == NodeKind::kMultiply || n.kind == NodeKind::kDivide;
+    };
+    if (!is_product(*a) || !is_product(*b)) return false;
+    Product pa, pb;
+    CollectProduct(a, false, &pa);
+    CollectProduct(b, false, &pb);
+    if (pa.numerator != pb.numerator || pa.denominator != pb.denominator ||
+        pa.factors.size() != pb.factors.size()) {
+      return false;
+    }
+    std::vector<bool> used(pb.factors.size(), false);
+    for (const Factor& fa : pa.factors) {
+      bool matched = false;
+      for (size_t i = 0; i < pb.factors.size() && !matched; ++i) {
+        const Factor& fb = pb.factors[i];
+        if (used[i] || fa.exponent != fb.exponent ||
+            fa.inverted != fb.inverted || !Same(fa.base, fb.base) ||
+            (fa.symbolic_exponent == nullptr) !=
+                (fb.symbolic_exponent == nullptr) ||
+            (fa.symbolic_exponent != nullptr &&
+             !Same(fa.symbolic_exponent, fb.symbolic_exponent))) {
+          continue;
+        }
+        used[i] = matched = true;
+      }
+      if (!matched) return false;
+    }
+    return true;
+  }
+
   // coefficient * rest for one term of a sum; rest is null for a constant.
   Term SplitCoefficient(const NodePtr& node) {
     if (IsNumber(*node)) return {node->value, nullptr};
@@ -356,7 +390,7 @@ class Simplifier {
       return;
     }
     for (Term& t : *terms) {
-      if (Same(t.rest, term.rest)) {
+      if (Same(t.rest, term.rest) || SameProduct(t.rest, term.rest)) {
         t.coefficient += term.coefficient;
         return;
       }
