@@ -82,10 +82,10 @@ class TextPrinter {
           out_ += "(0/0)";
         } else if (std::isinf(node.value)) {
           out_ += node.value > 0 ? "(1/0)" : "(-1/0)";
-        } else if (node.value == kPi) {
-          out_ += "pi";
-        } else if (node.value == kE) {
-          out_ += "e";
+        } else if (std::fabs(node.value) == kPi) {
+          out_ += node.value < 0 ? "-pi" : "pi";
+        } else if (std::fabs(node.value) == kE) {
+          out_ += node.value < 0 ? "-e" : "e";
         } else {
           out_ += FormatNumber(node.value);
         }
@@ -138,8 +138,8 @@ class TextPrinter {
 std::string LatexNumber(double value) {
   if (std::isnan(value)) return "\\mathrm{NaN}";
   if (std::isinf(value)) return value > 0 ? "\\infty" : "-\\infty";
-  if (value == kPi) return "\\pi";
-  if (value == kE) return "e";
+  if (std::fabs(value) == kPi) return value < 0 ? "-\\pi" : "\\pi";
+  if (std::fabs(value) == kE) return value < 0 ? "-e" : "e";
   std::string text = FormatNumber(value);
   size_t e = text.find('e');
   if (e == std::string::npos) return text;

@@ -15,7 +15,7 @@ namespace slope::calculus {
 // keep its structure: "2*x", "x^2+y^2", "-x^2", "(x+y)*z", "x-(y-z)",
 // "(-2)^x", "atan2(y, x)". Numbers are printed in the shortest form that
 // reads back as the same double; the doubles of pi and e print as "pi" and
-// "e". Non-finite numbers (never produced by Parse) print as "(1/0)",
+// "e" (and their negations as "-pi", "-e"). Non-finite numbers (never produced by Parse) print as "(1/0)",
 // "(-1/0)" and "(0/0)", which evaluate to the same values.
 // Recurses once per tree level: `root` must be depth-bounded, as every tree
 // from Parse, Simplify and Differentiate is.
