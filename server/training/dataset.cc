@@ -82,7 +82,7 @@ absl::StatusOr<Dataset> Dataset::FromColumns(
     for (size_t r = 0; r < rows; ++r) {
       if (!std::isfinite(column[r])) {
         return absl::InvalidArgumentError(absl::StrFormat(
-            "data: column '%s' row %d is %v; values must be finite",
+            "data: column '%s' row %d is %g; values must be finite",
             columns[c].first, r + 1, column[r]));
       }
       values(r, c) = column[r];

@@ -235,7 +235,7 @@ absl::StatusOr<int64_t> CheckTargets(
     for (Eigen::Index i = 0; i < targets.size(); ++i) {
       if (!(targets[i] >= 0 && targets[i] <= 1)) {
         return absl::InvalidArgumentError(absl::StrFormat(
-            "data: target '%s' row %d is %v; BCE needs labels 0 or 1 (or "
+            "data: target '%s' row %d is %g; BCE needs labels 0 or 1 (or "
             "probabilities in between)",
             plan.target, i + 1, targets[i]));
       }
@@ -256,7 +256,7 @@ absl::StatusOr<int64_t> CheckTargets(
     const double y = targets[i];
     if (!(y >= 0 && y < bound) || y != std::floor(y)) {
       return absl::InvalidArgumentError(absl::StrFormat(
-          "data: target '%s' row %d is %v; class labels must be integers in "
+          "data: target '%s' row %d is %g; class labels must be integers in "
           "[0, %d)",
           plan.target, i + 1, y, bound));
     }

@@ -20,7 +20,7 @@ absl::Status Invalid(const std::string& message) {
 // `value` must be finite and >= 0 (NaN fails too).
 absl::Status NonNegative(double value, const char* field) {
   if (!(value >= 0) || !std::isfinite(value)) {
-    return Invalid(absl::StrFormat("%s must be a finite number >= 0, got %v",
+    return Invalid(absl::StrFormat("%s must be a finite number >= 0, got %g",
                                    field, value));
   }
   return absl::OkStatus();
@@ -30,7 +30,7 @@ absl::Status NonNegative(double value, const char* field) {
 absl::Status UnitOpen(double value, const char* field) {
   if (!(value >= 0 && value < 1)) {
     return Invalid(
-        absl::StrFormat("%s must be in [0, 1), got %v", field, value));
+        absl::StrFormat("%s must be in [0, 1), got %g", field, value));
   }
   return absl::OkStatus();
 }
@@ -171,7 +171,7 @@ absl::Status ValidateOptimizer(const OptimizerSpec& o) {
   }
   if (!(o.learning_rate >= 0) || !std::isfinite(o.learning_rate)) {
     return Invalid(absl::StrFormat(
-        "optimizer.learning_rate must be > 0, got %v", o.learning_rate));
+        "optimizer.learning_rate must be > 0, got %g", o.learning_rate));
   }
   if (absl::Status s = UnitOpen(o.momentum, "optimizer.momentum"); !s.ok()) {
     return s;
@@ -199,7 +199,7 @@ absl::Status ValidateSchedule(const ScheduleSpec& s, double learning_rate) {
   }
   if (!(s.gamma >= 0 && s.gamma <= 1)) {
     return Invalid(
-        absl::StrFormat("schedule.gamma must be in (0, 1], got %v", s.gamma));
+        absl::StrFormat("schedule.gamma must be in (0, 1], got %g", s.gamma));
   }
   if (absl::Status st =
           NonNegative(s.min_learning_rate, "schedule.min_learning_rate");
@@ -208,8 +208,8 @@ absl::Status ValidateSchedule(const ScheduleSpec& s, double learning_rate) {
   }
   if (s.min_learning_rate > learning_rate) {
     return Invalid(absl::StrFormat(
-        "schedule.min_learning_rate (%v) must not exceed the learning rate "
-        "(%v)",
+        "schedule.min_learning_rate (%g) must not exceed the learning rate "
+        "(%g)",
         s.min_learning_rate, learning_rate));
   }
   return absl::OkStatus();
@@ -280,7 +280,7 @@ absl::Status ValidateSpec(const JobSpec& spec, const TrainingLimits& limits,
   const double fraction = spec.data.validation_fraction;
   if (!(fraction >= 0 && fraction <= 0.9)) {
     return Invalid(absl::StrFormat(
-        "data.validation_fraction must be in [0, 0.9], got %v", fraction));
+        "data.validation_fraction must be in [0, 0.9], got %g", fraction));
   }
   if (absl::Status s = ValidateExpressionSyntax(spec, limits); !s.ok()) {
     return s;
