@@ -161,6 +161,11 @@ std::string LatexVariable(const std::string& name) {
     if (name == greek) return absl::StrCat("\\", name);
   }
   if (name.size() == 1) return name;
+  // x1, x12 -> x_{1}, x_{12}: a letter with a numeric subscript.
+  if (name.find_first_not_of("0123456789", 1) == std::string::npos &&
+      name[0] != '_') {
+    return absl::StrCat(name.substr(0, 1), "_{", name.substr(1), "}");
+  }
   // x_1 -> x_{1}: a single letter with a subscript.
   size_t underscore = name.find('_');
   if (underscore == 1 && name.size() > 2 &&

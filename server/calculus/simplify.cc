@@ -92,19 +92,39 @@ class Simplifier {
   }
 
  private:
+  static bool IsSumKind(NodeKind kind) {
+    return kind == NodeKind::kAdd || kind == NodeKind::kSubtract ||
+           kind == NodeKind::kNegate;
+  }
+  static bool IsProductKind(NodeKind kind) {
+    return kind == NodeKind::kMultiply || kind == NodeKind::kDivide;
+  }
+
+  // Simplifies the operands of a whole chain of sums (or products) but not
+  // the chain's inner nodes: the chain is normalized once, at its top.
+  // Normalizing every level of a+b+c+... would cost quadratic time.
+  NodePtr VisitChain(const NodePtr& node, bool (*in_chain)(NodeKind)) {
+    if (!in_chain(node->kind)) return Visit(node);
+    std::vector<NodePtr> args;
+    args.reserve(node->args.size());
+    for (const NodePtr& arg : node->args) {
+      args.push_back(VisitChain(arg, in_chain));
+    }
+    return Rebuild(*node, std::move(args));
+  }
+
   NodePtr VisitUncached(const NodePtr& node) {
     if (node->args.empty()) return node;
+    if (IsSumKind(node->kind)) {
+      return NormalizeSum(VisitChain(node, IsSumKind));
+    }
+    if (IsProductKind(node->kind)) {
+      return NormalizeProduct(VisitChain(node, IsProductKind));
+    }
     std::vector<NodePtr> args;
     args.reserve(node->args.size());
     for (const NodePtr& arg : node->args) args.push_back(Visit(arg));
     switch (node->kind) {
-      case NodeKind::kNegate:
-      case NodeKind::kAdd:
-      case NodeKind::kSubtract:
-        return NormalizeSum(Rebuild(*node, std::move(args)));
-      case NodeKind::kMultiply:
-      case NodeKind::kDivide:
-        return NormalizeProduct(Rebuild(*node, std::move(args)));
       case NodeKind::kPower:
         return NormalizePower(Rebuild(*node, std::move(args)));
       case NodeKind::kCall:
@@ -366,19 +386,41 @@ class Simplifier {
     return {coefficient, rest};
   }
 
-  void CollectSum(const NodePtr& node, double sign, std::vector<Term>* terms,
-                  double* constant) {
+  // A key equal for like terms: the structural hash, or for a product the
+  // hash of its sorted factor hashes, so that x*y and y*x collide.
+  size_t TermKey(const NodePtr& rest) {
+    if (!IsProductKind(rest->kind)) return Hash(*rest);
+    Product p;
+    CollectProduct(rest, false, &p);
+    std::vector<size_t> hashes;
+    hashes.reserve(p.factors.size());
+    for (const Factor& f : p.factors) {
+      hashes.push_back(absl::HashOf(
+          Hash(*f.base), Bits(f.exponent), f.inverted,
+          f.symbolic_exponent ? Hash(*f.symbolic_exponent) : size_t{0}));
+    }
+    std::sort(hashes.begin(), hashes.end());
+    return absl::HashOf(hashes, Bits(p.numerator), Bits(p.denominator));
+  }
+
+  struct Sum {
+    std::vector<Term> terms;
+    double constant = 0;
+    absl::flat_hash_map<size_t, std::vector<size_t>> by_key;  // into terms
+  };
+
+  void CollectSum(const NodePtr& node, double sign, Sum* sum) {
     switch (node->kind) {
       case NodeKind::kAdd:
-        CollectSum(node->args[0], sign, terms, constant);
-        CollectSum(node->args[1], sign, terms, constant);
+        CollectSum(node->args[0], sign, sum);
+        CollectSum(node->args[1], sign, sum);
         return;
       case NodeKind::kSubtract:
-        CollectSum(node->args[0], sign, terms, constant);
-        CollectSum(node->args[1], -sign, terms, constant);
+        CollectSum(node->args[0], sign, sum);
+        CollectSum(node->args[1], -sign, sum);
         return;
       case NodeKind::kNegate:
-        CollectSum(node->args[0], -sign, terms, constant);
+        CollectSum(node->args[0], -sign, sum);
         return;
       default:
         break;
@@ -386,16 +428,19 @@ class Simplifier {
     Term term = SplitCoefficient(node);
     term.coefficient *= sign;
     if (term.rest == nullptr) {
-      *constant += term.coefficient;
+      sum->constant += term.coefficient;
       return;
     }
-    for (Term& t : *terms) {
+    std::vector<size_t>& candidates = sum->by_key[TermKey(term.rest)];
+    for (size_t i : candidates) {
+      Term& t = sum->terms[i];
       if (Same(t.rest, term.rest) || SameProduct(t.rest, term.rest)) {
         t.coefficient += term.coefficient;
         return;
       }
     }
-    terms->push_back(std::move(term));
+    candidates.push_back(sum->terms.size());
+    sum->terms.push_back(std::move(term));
   }
 
   NodePtr Scaled(double coefficient, const NodePtr& rest) {
@@ -405,9 +450,10 @@ class Simplifier {
   }
 
   NodePtr NormalizeSum(const NodePtr& node) {
-    std::vector<Term> terms;
-    double constant = 0;
-    CollectSum(node, 1, &terms, &constant);
+    Sum collected;
+    CollectSum(node, 1, &collected);
+    std::vector<Term>& terms = collected.terms;
+    double constant = collected.constant;
     if (!std::isfinite(constant)) return node;
     for (const Term& t : terms) {
       if (!std::isfinite(t.coefficient)) return node;

@@ -2,9 +2,11 @@
 // of the differentiation rules ("2*x^1*1+0") is correct but unreadable.
 //
 // Rewrites, applied bottom-up until nothing changes:
-//  * constant folding of + - * / ^ and of function calls, but only where the
-//    folded double is exact (2*3 -> 6, 1/4 -> 0.25, sqrt(4) -> 2; 1/3 and
-//    sqrt(2) stay symbolic), and never to Infinity or NaN;
+//  * constant folding: numbers in sums and products combine (2*3*x -> 6*x,
+//    2+x+3 -> x+5), integer ratios stay fractions in lowest terms (6/4 ->
+//    3/2, 1/3 stays), other quotients, powers and function calls fold only
+//    where the result is exact (0.5/2 -> 0.25, 2^-2 -> 0.25, sqrt(4) -> 2;
+//    sqrt(2) and log(2) stay symbolic), and nothing folds to Infinity or NaN;
 //  * identities: x+0, x-0, 1*x, x/1, x^1 -> x; x^0 -> 1; 1^x -> 1; --x -> x;
 //  * like terms and like factors: x+x -> 2*x, 2*x+3*x -> 5*x, x-x -> 0,
 //    x*x -> x^2, x^a*x^b -> x^(a+b) for numeric a, b, x/x -> 1;

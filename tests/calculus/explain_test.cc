@@ -6,7 +6,6 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-
 #include "gtest/gtest.h"
 #include "server/calculus/parser.h"
 #include "server/calculus/printer.h"

@@ -100,6 +100,7 @@ TEST(PrinterTest, Latex) {
   EXPECT_EQ(latex("x+(-2)"), "x + \\left(-2\\right)");
   EXPECT_EQ(latex("pi*r^2"), "\\pi r^{2}");
   EXPECT_EQ(latex("alpha*x_1*rate"), "\\alpha x_{1} \\mathrm{rate}");
+  EXPECT_EQ(latex("y12*learning_rate"), "y_{12} \\mathrm{learning\\_rate}");
   EXPECT_EQ(latex("1e-5*x"), "10^{-5} x");
   EXPECT_EQ(latex("2.5e-7"), "2.5 \\cdot 10^{-7}");
   EXPECT_EQ(latex("(-2)^x"), "\\left(-2\\right)^{x}");
