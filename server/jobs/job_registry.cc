@@ -244,14 +244,16 @@ absl::StatusOr<JobPage> JobRegistry::List(uint32_t page_size,
   uint64_t last_ordinal = 0;
   while (it != by_ordinal_.begin()) {
     --it;
-    const Job& job = *it->second;
-    if (state && job.CurrentState() != *state) continue;
+    // Filter on the snapshot itself so that a job whose state changes
+    // meanwhile is never listed under a state it is not shown in.
+    JobSnapshot snapshot = it->second->Snapshot();
+    if (state && snapshot.state != *state) continue;
     if (page.jobs.size() == page_size) {
       // Another match exists, so this page is not the last.
       page.next_page_token = EncodeToken(last_ordinal, state);
       break;
     }
-    page.jobs.push_back(job.Snapshot());
+    page.jobs.push_back(std::move(snapshot));
     last_ordinal = it->first;
   }
   return page;
