@@ -1,6 +1,7 @@
 #include "client/calculus_commands.h"
 
 #include <cstdio>
+#include <deque>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -14,6 +15,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/strip.h"
+#include "absl/synchronization/mutex.h"
 #include "client/point_args.h"
 #include "client/table.h"
 #include "slope/v1/calculus.grpc.pb.h"
@@ -286,8 +288,12 @@ int RunBatch(CliContext& cli, const CalculusArgs& args) {
   auto stream = stub->EvaluateStream(context.get());
 
   // The reader runs beside the writer so that answers are printed while
-  // later points are still being sent.
+  // later points are still being sent. The points of chunks sent but not
+  // yet answered wait here to be echoed beside their results; gRPC flow
+  // control bounds how many that can be.
   std::string input_error;
+  absl::Mutex sent_mu;
+  std::deque<std::vector<std::string>> sent;
   std::thread writer([&] {
     slope::v1::EvaluateStreamRequest request;
     auto* config = request.mutable_config();
@@ -298,7 +304,19 @@ int RunBatch(CliContext& cli, const CalculusArgs& args) {
     std::string line;
     size_t line_number = 0;
     size_t in_chunk = 0;
+    std::vector<std::string> chunk_cells;
     bool ok = true;
+    auto send = [&] {
+      {
+        absl::MutexLock lock(&sent_mu);
+        sent.push_back(std::move(chunk_cells));
+      }
+      chunk_cells.clear();
+      const bool written = stream->Write(request);
+      request.Clear();
+      in_chunk = 0;
+      return written;
+    };
     while (ok && std::getline(in, line)) {
       ++line_number;
       absl::string_view text = absl::StripAsciiWhitespace(line);
@@ -306,9 +324,10 @@ int RunBatch(CliContext& cli, const CalculusArgs& args) {
       std::vector<absl::string_view> cells = absl::StrSplit(text, ',');
       std::vector<double> values;
       bool numeric = cells.size() == vars.size();
-      for (absl::string_view cell : cells) {
+      for (absl::string_view& cell : cells) {
+        cell = absl::StripAsciiWhitespace(cell);
         double v;
-        if (!absl::SimpleAtod(absl::StripAsciiWhitespace(cell), &v)) {
+        if (!absl::SimpleAtod(cell, &v)) {
           numeric = false;
           break;
         }
@@ -324,13 +343,10 @@ int RunBatch(CliContext& cli, const CalculusArgs& args) {
         break;
       }
       for (double v : values) request.add_points(v);
-      if (++in_chunk == args.chunk) {
-        ok = stream->Write(request);
-        request.Clear();
-        in_chunk = 0;
-      }
+      chunk_cells.push_back(absl::StrJoin(cells, ","));
+      if (++in_chunk == args.chunk) ok = send();
     }
-    if (ok && (in_chunk > 0 || request.has_config())) stream->Write(request);
+    if (ok && (in_chunk > 0 || request.has_config())) send();
     stream->WritesDone();
   });
 
@@ -356,9 +372,20 @@ int RunBatch(CliContext& cli, const CalculusArgs& args) {
       cli.PrintJson(response);
       continue;
     }
+    std::vector<std::string> inputs;
+    {
+      absl::MutexLock lock(&sent_mu);
+      // Empty chunks (a config alone) get no answer.
+      while (!sent.empty() && sent.front().empty()) sent.pop_front();
+      if (!sent.empty()) {
+        inputs = std::move(sent.front());
+        sent.pop_front();
+      }
+    }
     std::string out;
     for (uint32_t i = 0; i < response.count(); ++i) {
       std::vector<std::string> row;
+      if (i < inputs.size()) row.push_back(inputs[i]);
       row.push_back(FormatNumber(response.values(i)));
       if (args.gradient) {
         for (size_t j = 0; j < n; ++j) {

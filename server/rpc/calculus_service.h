@@ -1,39 +1,82 @@
-// slope.v1.CalculusService. Until the calculus RPCs land every method
-// answers UNIMPLEMENTED with a message that says so, never fake data.
+// slope.v1.CalculusService: thin handlers over the expression engine.
+//
+// One-point calls (Evaluate, Differentiate, Gradient, Hessian, Jacobian)
+// run inline on the calling gRPC thread: parsing and compiling are skipped
+// on a cache hit, and the evaluation itself takes microseconds, so a hand-
+// off to another thread would cost more than it saves. Batches larger than
+// kInlineBatchPoints go through the BatchDispatcher onto the compute pool.
 #ifndef SLOPE_SERVER_RPC_CALCULUS_SERVICE_H_
 #define SLOPE_SERVER_RPC_CALCULUS_SERVICE_H_
 
+#include "server/calculus/expression_cache.h"
+#include "server/jobs/compute_pool.h"
+#include "server/rpc/batch_dispatcher.h"
+#include "server/rpc/server_options.h"
 #include "slope/v1/calculus.grpc.pb.h"
 
 namespace slope::rpc {
 
 class CalculusService final : public slope::v1::CalculusService::CallbackService {
  public:
-  using Request = slope::v1::EvaluateStreamRequest;
-  using Response = slope::v1::EvaluateStreamResponse;
+  // Batches up to this many points are computed on the calling thread.
+  static constexpr size_t kInlineBatchPoints = 2048;
+
+  // Borrows everything; the server owns it and outlives the service.
+  CalculusService(const ServerOptions& options,
+                  calculus::ExpressionCache* cache, jobs::ComputePool* pool,
+                  BatchDispatcher* dispatcher);
+
+  using StreamRequest = slope::v1::EvaluateStreamRequest;
+  using StreamResponse = slope::v1::EvaluateStreamResponse;
 
   grpc::ServerUnaryReactor* Evaluate(grpc::CallbackServerContext* context,
-                                     const slope::v1::EvaluateRequest*,
-                                     slope::v1::EvaluateResponse*) override;
+                                     const slope::v1::EvaluateRequest* request,
+                                     slope::v1::EvaluateResponse* response) override;
   grpc::ServerUnaryReactor* Differentiate(
       grpc::CallbackServerContext* context,
-      const slope::v1::DifferentiateRequest*,
-      slope::v1::DifferentiateResponse*) override;
+      const slope::v1::DifferentiateRequest* request,
+      slope::v1::DifferentiateResponse* response) override;
   grpc::ServerUnaryReactor* Gradient(grpc::CallbackServerContext* context,
-                                     const slope::v1::GradientRequest*,
-                                     slope::v1::GradientResponse*) override;
+                                     const slope::v1::GradientRequest* request,
+                                     slope::v1::GradientResponse* response) override;
   grpc::ServerUnaryReactor* Hessian(grpc::CallbackServerContext* context,
-                                    const slope::v1::HessianRequest*,
-                                    slope::v1::HessianResponse*) override;
+                                    const slope::v1::HessianRequest* request,
+                                    slope::v1::HessianResponse* response) override;
   grpc::ServerUnaryReactor* Jacobian(grpc::CallbackServerContext* context,
-                                     const slope::v1::JacobianRequest*,
-                                     slope::v1::JacobianResponse*) override;
+                                     const slope::v1::JacobianRequest* request,
+                                     slope::v1::JacobianResponse* response) override;
   grpc::ServerUnaryReactor* EvaluateBatch(
       grpc::CallbackServerContext* context,
-      const slope::v1::EvaluateBatchRequest*,
-      slope::v1::EvaluateBatchResponse*) override;
-  grpc::ServerBidiReactor<Request, Response>* EvaluateStream(
+      const slope::v1::EvaluateBatchRequest* request,
+      slope::v1::EvaluateBatchResponse* response) override;
+  grpc::ServerBidiReactor<StreamRequest, StreamResponse>* EvaluateStream(
       grpc::CallbackServerContext* context) override;
+
+ private:
+  grpc::Status DoEvaluate(const slope::v1::EvaluateRequest& request,
+                          slope::v1::EvaluateResponse* response);
+  grpc::Status DoDifferentiate(const slope::v1::DifferentiateRequest& request,
+                               slope::v1::DifferentiateResponse* response);
+  grpc::Status DoGradient(const slope::v1::GradientRequest& request,
+                          slope::v1::GradientResponse* response);
+  grpc::Status DoHessian(const slope::v1::HessianRequest& request,
+                         slope::v1::HessianResponse* response);
+  grpc::Status DoJacobian(const slope::v1::JacobianRequest& request,
+                          slope::v1::JacobianResponse* response);
+
+  // The compiled expression for a request field, errors naming the field.
+  grpc::Status Compile(
+      const std::string& text,
+      const google::protobuf::RepeatedPtrField<std::string>& variables,
+      const char* field,
+      std::shared_ptr<const calculus::CompiledExpression>* compiled);
+
+  const ServerOptions options_;
+  calculus::ExpressionCache* const cache_;
+  jobs::ComputePool* const pool_;
+  BatchDispatcher* const dispatcher_;
+
+  friend class EvaluateStreamReactor;
 };
 
 }  // namespace slope::rpc

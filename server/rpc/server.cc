@@ -8,6 +8,9 @@
 #include "absl/time/clock.h"
 #include "grpcpp/ext/proto_server_reflection_plugin.h"
 #include "grpcpp/grpcpp.h"
+#include "server/calculus/expression_cache.h"
+#include "server/jobs/compute_pool.h"
+#include "server/rpc/batch_dispatcher.h"
 #include "server/rpc/calculus_service.h"
 #include "server/rpc/health_service.h"
 #include "server/rpc/info_service.h"
@@ -46,9 +49,16 @@ absl::StatusOr<std::unique_ptr<SlopeServer>> SlopeServer::Start(
   }
   std::unique_ptr<SlopeServer> server(new SlopeServer());
   server->options_ = options;
-  server->threads_ = options.threads > 0
-                         ? options.threads
-                         : std::max(1u, std::thread::hardware_concurrency());
+  server->pool_ = std::make_unique<jobs::ComputePool>(options.threads);
+  server->threads_ = server->pool_->num_threads();
+  server->cache_ = std::make_unique<calculus::ExpressionCache>(
+      calculus::ExpressionCacheOptions{options.calculus.cache_entries,
+                                       options.calculus.cache_bytes},
+      options.expression);
+  // As many again may wait for a slot; beyond that, RESOURCE_EXHAUSTED.
+  server->dispatcher_ = std::make_unique<BatchDispatcher>(
+      options.calculus.max_concurrent_batches,
+      options.calculus.max_concurrent_batches * 4);
 
   std::vector<std::string> services;
   for (const char* name : kServices) {
@@ -61,8 +71,12 @@ absl::StatusOr<std::unique_ptr<SlopeServer>> SlopeServer::Start(
   server->health_ = std::make_unique<HealthService>();
   server->info_ = std::make_unique<InfoService>(
       options, server->threads_, services,
-      std::vector<std::string>{"info", "health", "reflection"});
-  server->calculus_ = std::make_unique<CalculusService>();
+      std::vector<std::string>{"info", "health", "reflection", "evaluate",
+                               "differentiate", "gradient", "hessian",
+                               "jacobian", "batch", "stream"});
+  server->calculus_ = std::make_unique<CalculusService>(
+      options, server->cache_.get(), server->pool_.get(),
+      server->dispatcher_.get());
   server->training_ = std::make_unique<TrainingService>();
 
   if (options.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
@@ -103,6 +117,8 @@ void SlopeServer::Shutdown(absl::Duration grace) {
   health_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
+  // Cancelled calls make their batches stop; wait for those threads.
+  dispatcher_->WaitIdle();
 }
 
 std::shared_ptr<grpc::Channel> SlopeServer::InProcessChannel() {

@@ -12,12 +12,20 @@
 #include "grpcpp/server.h"
 #include "server/rpc/server_options.h"
 
+namespace slope::calculus {
+class ExpressionCache;
+}  // namespace slope::calculus
+namespace slope::jobs {
+class ComputePool;
+}  // namespace slope::jobs
+
 namespace slope::rpc {
 
 class HealthService;
 class InfoService;
 class CalculusService;
 class TrainingService;
+class BatchDispatcher;
 
 class SlopeServer {
  public:
@@ -51,6 +59,11 @@ class SlopeServer {
   int port_ = 0;
   int threads_ = 0;
   bool shut_down_ = false;
+  // The compute core, built before and destroyed after the services that
+  // borrow it.
+  std::unique_ptr<jobs::ComputePool> pool_;
+  std::unique_ptr<calculus::ExpressionCache> cache_;
+  std::unique_ptr<BatchDispatcher> dispatcher_;
   std::unique_ptr<HealthService> health_;
   std::unique_ptr<InfoService> info_;
   std::unique_ptr<CalculusService> calculus_;
