@@ -14,8 +14,10 @@ namespace slope::training {
 // schedules) from minimize.start, stopping early once the gradient norm
 // falls below minimize.tolerance. Reports position, value (as loss) and
 // gradient norm. Result.position is the best point seen, final_loss its
-// value. Errors and stopping as for RunJob; a NaN or infinite value is
-// ABORTED.
+// value. Reports every report_every_steps steps (0: about 100 times per
+// run) and at least every report_every_ms; samples_per_second counts steps.
+// Errors and stopping as for RunJob; a NaN or infinite value or gradient is
+// ABORTED, naming the step and point.
 absl::StatusOr<Outcome> RunMinimize(const JobSpec& spec,
                                     const MinimizeSpec& minimize,
                                     ProgressSink& sink,
