@@ -330,7 +330,12 @@ absl::StatusOr<NodePtr> Parse(std::string_view text,
         absl::StrCat("expression is ", text.size(), " bytes; the limit is ",
                      limits.max_bytes));
   }
-  return Parser(Tokenize(text), limits).Run();
+  // The parser recurses a few frames per level; whatever a server is
+  // configured with, never let a client drive it deeper than this.
+  constexpr int kMaxSupportedDepth = 1000;
+  ExpressionLimits bounded = limits;
+  bounded.max_depth = std::min(limits.max_depth, kMaxSupportedDepth);
+  return Parser(Tokenize(text), bounded).Run();
 }
 
 }  // namespace slope::calculus

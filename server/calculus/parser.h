@@ -32,6 +32,8 @@ namespace slope::calculus {
 //  * RESOURCE_EXHAUSTED when `limits` are exceeded, naming the limit, e.g.
 //    "expression is 70000 bytes; the limit is 65536" or "expression nests
 //    deeper than 256 levels (at 1:257)".
+// limits.max_depth is capped at 1000 (the parser recurses per level), so a
+// misconfigured limit cannot let a client exhaust the stack.
 // The returned tree is at most limits.max_depth operator levels deep (a leaf
 // is level 0), so recursive walks over it are bounded; it has at most
 // limits.max_nodes nodes and limits.max_variables distinct variables.

@@ -34,7 +34,7 @@ struct SimplifyLimits {
   int max_passes = 8;
   // Trees deeper than this are returned unchanged (Simplify recurses once
   // per level).
-  int max_depth = 4096;
+  int max_depth = 2048;
 };
 
 // Simplifies `root`. Always succeeds for a non-null tree: when a limit is

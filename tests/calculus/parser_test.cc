@@ -241,6 +241,17 @@ TEST(ParserTest, ExactlyAtTheDepthLimitIsAllowed) {
   EXPECT_FALSE(Parse("-" + negs).ok());
 }
 
+TEST(ParserTest, DepthLimitIsCappedWhateverTheConfiguration) {
+  ExpressionLimits limits = Huge();
+  limits.max_depth = 1 << 30;
+  std::string text = std::string(200000, '(') + "x" +
+                     std::string(200000, ')');
+  absl::StatusOr<NodePtr> r = Parse(text, limits);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(r.status().message(),
+            "expression nests deeper than 1000 levels (at 1:1001)");
+}
+
 TEST(ParserTest, NodeAndVariableLimits) {
   ExpressionLimits limits;
   limits.max_nodes = 5;
