@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <numeric>
 #include <vector>
@@ -30,6 +31,13 @@ constexpr int64_t kChunkWork = int64_t{1} << 21;
 
 double Seconds(Clock::duration d) {
   return std::chrono::duration<double>(d).count();
+}
+
+// Progress counters are uint32 on the wire; a huge run saturates rather
+// than wrapping around.
+uint32_t Saturate(int64_t v) {
+  return static_cast<uint32_t>(
+      std::clamp<int64_t>(v, 0, std::numeric_limits<uint32_t>::max()));
 }
 
 // Everything one run of the loop needs, preallocated.
@@ -186,10 +194,10 @@ void Trainer::Report() {
   const Clock::time_point now = Clock::now();
   last_report_ = now;
   Progress p;
-  p.epoch = static_cast<uint32_t>(std::min(epoch_ + 1, epochs_));
-  p.total_epochs = static_cast<uint32_t>(epochs_);
-  p.step = static_cast<uint32_t>(step_);
-  p.total_steps = static_cast<uint32_t>(total_steps_);
+  p.epoch = Saturate(std::min(epoch_ + 1, epochs_));
+  p.total_epochs = Saturate(epochs_);
+  p.step = Saturate(step_);
+  p.total_steps = Saturate(total_steps_);
   p.loss = epoch_samples_ ? epoch_objective_sum_ / epoch_samples_ : 0.0;
   train_metrics_.Export("", p.metrics);
   if (have_validation_) {
@@ -212,8 +220,8 @@ Outcome Trainer::Finish(bool stopped) {
   Outcome outcome;
   outcome.stopped = stopped;
   Result& r = outcome.result;
-  r.epochs_completed = static_cast<uint32_t>(epochs_completed_);
-  r.steps_completed = static_cast<uint32_t>(step_);
+  r.epochs_completed = Saturate(epochs_completed_);
+  r.steps_completed = Saturate(step_);
   r.wall_seconds = Seconds(Clock::now() - start_);
   if (r.wall_seconds > 0) r.samples_per_second = samples_ / r.wall_seconds;
   // A clean pass with the final parameters, unless the caller is waiting
