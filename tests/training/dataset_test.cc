@@ -1,6 +1,7 @@
 #include "server/training/dataset.h"
 
 #include <set>
+#include <thread>
 
 #include "Eigen/QR"
 
@@ -108,6 +109,28 @@ TEST(DatasetStoreTest, PutGetDeleteAndBudget) {
   EXPECT_EQ(store.total_bytes(), 0u);
   // The data set outlives its deletion while a job holds it.
   EXPECT_EQ((*got)->rows(), 2);
+}
+
+TEST(DatasetStoreTest, ConcurrentPutsGetUniqueIds) {
+  DatasetStore store;
+  std::vector<std::vector<std::string>> ids(4);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 50; ++i) {
+        absl::StatusOr<DatasetInfo> info = store.Put("d", "x\n1\n2\n");
+        ASSERT_TRUE(info.ok());
+        ids[t].push_back(info->id);
+        ASSERT_TRUE(store.Get(info->id).ok());
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  std::set<std::string> all;
+  for (const auto& v : ids) all.insert(v.begin(), v.end());
+  EXPECT_EQ(all.size(), 200u);
+  EXPECT_EQ(store.List().size(), 200u);
+  EXPECT_EQ(store.total_bytes(), 200u * 16);
 }
 
 GeneratedData Gen(GeneratorKind kind, uint32_t n, uint32_t seed) {
