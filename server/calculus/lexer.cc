@@ -85,6 +85,16 @@ class Lexer {
       } else if (c == ' ' || c == '\t' || c == '\r') {
         ++column_;
       } else {
+        // Spaces pasted from documents: no-break, thin, narrow no-break and
+        // ideographic spaces count as one column each, like ' '.
+        uint32_t cp = 0;
+        size_t length = DecodeUtf8(text_, i_, &cp);
+        if (length > 1 && (cp == 0x00A0 || cp == 0x2009 || cp == 0x202F ||
+                           cp == 0x3000)) {
+          ++column_;
+          i_ += length;
+          continue;
+        }
         break;
       }
       ++i_;

@@ -37,11 +37,13 @@ struct Token {
   absl::Status error;  // kError only
 };
 
-// Tokenizes `text`. Never fails as such: the token list always ends in
-// exactly one kEnd or kError token, so errors are reported in source order
-// together with parse errors. Lexical errors are INVALID_ARGUMENT with
-// messages such as "1:3: unexpected character 'é'". The returned tokens
-// point into `text`, which must outlive them.
+// Tokenizes `text`. Whitespace is ' ', '\t', '\r', '\n' and the Unicode
+// no-break, thin, narrow no-break and ideographic spaces; any other
+// non-ASCII character is an error. Never fails as such: the token list
+// always ends in exactly one kEnd or kError token, so errors are reported in
+// source order together with parse errors. Lexical errors are
+// INVALID_ARGUMENT with messages such as "1:3: unexpected character 'é'".
+// The returned tokens point into `text`, which must outlive them.
 std::vector<Token> Tokenize(std::string_view text);
 
 // "line:column" as used at the start of every positional error message.

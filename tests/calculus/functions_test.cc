@@ -61,6 +61,11 @@ TEST(FunctionsTest, SigmoidIsStable) {
 TEST(FunctionsTest, SoftplusIsStable) {
   EXPECT_EQ(EvaluateFunction(Function::kSoftplus, 1000), 1000.0);
   EXPECT_EQ(EvaluateFunction(Function::kSoftplus, -1000), 0.0);
+  EXPECT_DOUBLE_EQ(EvaluateFunction(Function::kSoftplus, -700),
+                   std::exp(-700.0));  // no cancellation to 0
+  EXPECT_DOUBLE_EQ(EvaluateFunction(Function::kSigmoid, -700),
+                   std::exp(-700.0));
+  EXPECT_EQ(EvaluateFunction(Function::kSoftplus, 40), 40.0);
   EXPECT_DOUBLE_EQ(EvaluateFunction(Function::kSoftplus, -30),
                    std::log1p(std::exp(-30)));
   EXPECT_DOUBLE_EQ(EvaluateFunction(Function::kSoftplus, 0), std::log(2.0));

@@ -16,6 +16,13 @@ std::vector<TokenKind> Kinds(const std::vector<Token>& tokens) {
   return kinds;
 }
 
+std::string ErrorOf(std::string_view text) {
+  std::vector<Token> t = Tokenize(text);
+  EXPECT_EQ(t.back().kind, TokenKind::kError) << text;
+  EXPECT_EQ(t.back().error.code(), absl::StatusCode::kInvalidArgument);
+  return std::string(t.back().error.message());
+}
+
 TEST(LexerTest, OperatorsAndPositions) {
   std::vector<Token> t = Tokenize("a+b -c*d/e^f(g, h)");
   using K = TokenKind;
@@ -39,6 +46,18 @@ TEST(LexerTest, LinesAndColumns) {
   EXPECT_EQ(t[2].pos.column, 5u);
   EXPECT_EQ(t[3].pos.line, 3u);
   EXPECT_EQ(t[3].pos.column, 2u);
+}
+
+TEST(LexerTest, ColumnsCountCodePointsNotBytes) {
+  // Each no-break space is two bytes but one column.
+  std::vector<Token> t = Tokenize("x\u00a0+\u00a0y\u3000*");
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[1].pos.column, 3u);
+  EXPECT_EQ(t[2].pos.column, 5u);
+  EXPECT_EQ(t[3].pos.column, 7u);
+  EXPECT_EQ(ErrorOf("x\u00a0\u00a0é"), "1:4: unexpected character 'é'");
+  EXPECT_EQ(ErrorOf("\u3000\u2009\u202f\xff"),
+            "1:4: invalid UTF-8 byte 0xFF");
 }
 
 TEST(LexerTest, Numbers) {
@@ -83,13 +102,6 @@ TEST(LexerTest, StarStarIsOneToken) {
   ASSERT_EQ(t.size(), 4u);
   EXPECT_EQ(t[1].kind, TokenKind::kStarStar);
   EXPECT_EQ(t[1].pos.column, 2u);
-}
-
-std::string ErrorOf(std::string_view text) {
-  std::vector<Token> t = Tokenize(text);
-  EXPECT_EQ(t.back().kind, TokenKind::kError) << text;
-  EXPECT_EQ(t.back().error.code(), absl::StatusCode::kInvalidArgument);
-  return std::string(t.back().error.message());
 }
 
 TEST(LexerTest, Errors) {

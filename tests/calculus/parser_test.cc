@@ -119,6 +119,8 @@ TEST(ParserTest, SyntaxErrors) {
       {"2e", "1:2: unexpected 'e' (write '*' to multiply)"},
       {"x+\n  *", "2:3: unexpected '*'"},
       {"x+é", "1:3: unexpected character 'é'"},
+      {"x\u00a0+\u00a0*", "1:5: unexpected '*'"},  // columns in code points
+      {"(x\u3000y)", "1:4: unexpected 'y' (write '*' to multiply)"},
       {"(x+1\xff)", "1:5: invalid UTF-8 byte 0xFF"},
   };
   for (const ErrorCase& c : cases) {
