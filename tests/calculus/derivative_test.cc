@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <functional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -324,6 +325,87 @@ TEST(DerivativeTest, ConventionsAtNonSmoothPoints) {
   EXPECT_EQ(DAt("min(3*x, y)", "x", {{"x", 0}, {"y", 0}}), 3.0);
   EXPECT_EQ(DAt("max(x, 0)", "x", {{"x", 0}}), 1.0);  // x is the first
   EXPECT_EQ(DAt("max(0, x)", "x", {{"x", 0}}), 0.0);
+}
+
+// ---------------------------------------------------------------------------
+// Property: on random smooth expressions, the simplified symbolic derivative
+// agrees with finite differences, and its formula re-parses to the same
+// values. This checks the rules and the simplifier together.
+
+class SmoothTrees {
+ public:
+  explicit SmoothTrees(uint32_t seed) : rng_(seed) {}
+
+  NodePtr Tree(int depth) {
+    int choice = Pick(depth == 0 ? 1 : 8);
+    NodePtr x = MakeVariable(Pick(2) == 0 ? "y" : "x");
+    switch (choice) {
+      case 0: return MakeNumber(std::round(Uniform(-2, 2) * 4) / 4);
+      case 1: return x;
+      case 2: return MakeUnary(NodeKind::kNegate, Tree(depth - 1));
+      case 3: return MakeBinary(NodeKind::kAdd, Tree(depth - 1), Tree(depth - 1));
+      case 4:
+        return MakeBinary(NodeKind::kSubtract, Tree(depth - 1), Tree(depth - 1));
+      case 5:
+        return MakeBinary(NodeKind::kMultiply, Tree(depth - 1), Tree(depth - 1));
+      case 6: {
+        // u / (1 + v^2): never divides by zero.
+        NodePtr v = Tree(depth - 1);
+        return MakeBinary(
+            NodeKind::kDivide, Tree(depth - 1),
+            MakeBinary(NodeKind::kAdd, MakeNumber(1),
+                       MakeBinary(NodeKind::kPower, v, MakeNumber(2))));
+      }
+      case 7:
+        return MakeBinary(NodeKind::kPower, Tree(depth - 1),
+                          MakeNumber(static_cast<double>(Pick(4))));
+      default: {
+        static constexpr Function kSmooth[] = {
+            Function::kSin,     Function::kCos,     Function::kTanh,
+            Function::kAtan,    Function::kSigmoid, Function::kSoftplus,
+            Function::kErf,     Function::kAsinh,   Function::kSinh};
+        return MakeCall(kSmooth[Pick(std::size(kSmooth) - 1)],
+                        {Tree(depth - 1)});
+      }
+    }
+  }
+
+  double Uniform(double lo, double hi) {
+    return std::uniform_real_distribution<double>(lo, hi)(rng_);
+  }
+
+ private:
+  int Pick(int hi) { return std::uniform_int_distribution<int>(0, hi)(rng_); }
+  std::mt19937 rng_;
+};
+
+TEST(DerivativeTest, RandomSmoothExpressionsMatchFiniteDifferences) {
+  SmoothTrees trees(1234);
+  int checked = 0;
+  for (int i = 0; i < 400; ++i) {
+    NodePtr f = trees.Tree(1 + i % 4);
+    for (const char* var : {"x", "y"}) {
+      absl::StatusOr<NodePtr> d = Differentiate(f, var);
+      ASSERT_TRUE(d.ok()) << ToText(f) << ": " << d.status();
+      ExpressionLimits big;
+      big.max_bytes = 1 << 22;
+      absl::StatusOr<NodePtr> reparsed = Parse(ToText(*d), big);
+      ASSERT_TRUE(reparsed.ok()) << ToText(*d) << ": " << reparsed.status();
+      for (int k = 0; k < 3; ++k) {
+        Point p = {{"x", trees.Uniform(-1.5, 1.5)},
+                   {"y", trees.Uniform(-1.5, 1.5)}};
+        double got = RefEval(**d, p);
+        double numeric = Central(f, var, p);
+        double scale = 1 + std::fabs(RefEval(*f, p)) + std::fabs(got);
+        if (!std::isfinite(got) || !std::isfinite(numeric)) continue;
+        EXPECT_NEAR(got, numeric, 1e-5 * scale)
+            << "d/d" << var << " " << ToText(f) << " = " << ToText(*d);
+        EXPECT_TRUE(testing::SameDouble(RefEval(**reparsed, p), got));
+        ++checked;
+      }
+    }
+  }
+  EXPECT_GT(checked, 2000);
 }
 
 }  // namespace

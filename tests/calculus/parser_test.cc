@@ -3,6 +3,7 @@
 #include "server/calculus/parser.h"
 
 #include <cmath>
+#include <random>
 #include <string>
 
 #include "absl/strings/str_cat.h"
@@ -269,6 +270,40 @@ TEST(ParserTest, NodeAndVariableLimits) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
   EXPECT_EQ(r.status().message(),
             "expression uses more than 2 variables (at 1:5)");
+}
+
+TEST(ParserTest, RandomInputNeverCrashesAndErrorsAreLocated) {
+  // Token soup and raw bytes: every result is a tree or a located error.
+  const std::vector<std::string> pieces = {
+      "x", "y", "2", ".5", "1e3", "+", "-", "*", "/", "^", "**", "(", ")",
+      ",", " ", "sin", "atan2", "pi", "e", "é", "\xff", "\n", "max", "2x"};
+  std::mt19937 rng(42);
+  int ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    int length = std::uniform_int_distribution<int>(0, 30)(rng);
+    for (int k = 0; k < length; ++k) {
+      if (i % 4 == 0) {
+        text += static_cast<char>(std::uniform_int_distribution<int>(0, 255)(rng));
+      } else {
+        text += pieces[std::uniform_int_distribution<size_t>(
+            0, pieces.size() - 1)(rng)];
+      }
+    }
+    absl::StatusOr<NodePtr> r = Parse(text);
+    if (r.ok()) {
+      ++ok;
+      EXPECT_LE(TreeDepth(*r), 256);
+      continue;
+    }
+    ASSERT_EQ(r.status().code(), absl::StatusCode::kInvalidArgument) << text;
+    std::string message(r.status().message());
+    bool located = message.rfind("unbalanced '(' opened at ", 0) == 0 ||
+                   (message.find(':') != std::string::npos &&
+                    std::isdigit(static_cast<unsigned char>(message[0])));
+    EXPECT_TRUE(located) << message;
+  }
+  EXPECT_GT(ok, 100);
 }
 
 TEST(ParserTest, CollectVariablesOfParsedExpression) {
