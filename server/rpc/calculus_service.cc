@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "server/calculus/derivative.h"
 #include "server/calculus/evaluator.h"
+#include "server/calculus/explain.h"
 #include "server/calculus/limit_table.h"
 #include "server/calculus/printer.h"
 #include "server/rpc/batch_compute.h"
@@ -168,8 +169,21 @@ grpc::Status CalculusService::DoDifferentiate(
     if (order != 1) {
       return InvalidArgument("explain", "is only available for order 1");
     }
-    return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                        "explain is not implemented by this server yet");
+    calculus::ExplainLimits explain_limits;
+    explain_limits.derivative = limits;
+    auto steps = calculus::Explain(compiled->tree, request.variable(),
+                                   explain_limits);
+    if (!steps.ok()) return EngineError(steps.status(), "expression");
+    for (const calculus::DerivationStep& step : *steps) {
+      slope::v1::DerivationStep* out = response->add_steps();
+      out->set_rule(step.rule);
+      out->set_before(step.before);
+      out->set_after(step.after);
+      out->set_before_latex(step.before_latex);
+      out->set_after_latex(step.after_latex);
+      out->set_depth(step.depth);
+      out->set_explanation(step.explanation);
+    }
   }
   return grpc::Status::OK;
 }
