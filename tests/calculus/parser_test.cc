@@ -2,9 +2,11 @@
 // positions, and resource limits on hostile input.
 #include "server/calculus/parser.h"
 
+#include <cctype>
 #include <cmath>
 #include <random>
 #include <string>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
