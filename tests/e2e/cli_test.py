@@ -4,6 +4,7 @@ usage: cli_test.py SLOPE_SERVER SLOPE
 """
 
 import json
+import re
 import signal
 import socket
 import sys
@@ -35,6 +36,46 @@ def test():
         check(health_json == {"status": "SERVING"}, health_json)
         unknown = run(cli + ["health", "--service", "no.Such"], expect_code=1)
         check("unknown service 'no.Such'" in unknown.stderr, unknown.stderr)
+
+        # The calculus commands.
+        check(run(cli + ["eval", "sin(x)*exp(y) + x^2", "x=1", "y=2"]
+                  ).stdout.strip() == "7.217676312367968", "eval")
+        diff = run(cli + ["diff", "x^2", "--at", "x=3", "--limit-table",
+                          "--explain", "--latex"]).stdout
+        check("d/dx x^2 = 2*x" in diff and "d/dx f = 6" in diff, diff)
+        check("LaTeX: 2 x" in diff and "[power]" in diff, diff)
+        check("(f(x+h)-f(x))/h" in diff and "1e-08" in diff, diff)
+        grad = run(cli + ["grad", "x^2 + y^2", "--at", "x=1,y=2",
+                          "--formulas"]).stdout
+        check(re.search(r"d/dx\s+2\s+2\*x", grad) and
+              re.search(r"d/dy\s+4\s+2\*y", grad), grad)
+        grad_json = json.loads(run(cli + ["--json", "grad", "x^2 + y^2",
+                                          "--at", "x=1,y=2"]).stdout)
+        check(grad_json["gradient"] == {"x": 2, "y": 4}, grad_json)
+        hessian = run(cli + ["hessian", "x^2*y", "--at", "x=1,y=2"]).stdout
+        check("gradient (x, y) = (4, 1)" in hessian, hessian)
+        jacobian = run(cli + ["jacobian", "x*y", "x+y", "--at", "x=1,y=2"]).stdout
+        check("x*y = 2" in jacobian and "x+y = 3" in jacobian, jacobian)
+        batch = run(cli + ["batch", "x*y", "--vars", "x,y", "--gradient"],
+                    input_text="x,y\n1,2\n3,4\n").stdout
+        check(batch.splitlines() == ["x,y,f,df/dx,df/dy", "1,2,2,2,1",
+                                     "3,4,12,4,3"], batch)
+        big = "\n".join(f"{i},{i % 7}" for i in range(30000)) + "\n"
+        rows = run(cli + ["batch", "x+y", "--vars", "x,y", "--chunk", "4096"],
+                   input_text=big).stdout.splitlines()
+        check(len(rows) == 30001 and rows[-1] == "29999,4,30003", rows[-1])
+
+        # Bad input: exit 1 with the position under the expression.
+        bad = run(cli + ["eval", "x +* 2", "x=1"], expect_code=1)
+        check("expression 1:4: unexpected '*'" in bad.stderr and
+              "\n     ^" in bad.stderr, bad.stderr)
+        missing = run(cli + ["eval", "x*y", "x=1"], expect_code=1)
+        check("no value for 'y'" in missing.stderr, missing.stderr)
+        bad_point = run(cli + ["eval", "x", "x=abc"], expect_code=1)
+        check("not a number" in bad_point.stderr, bad_point.stderr)
+        bad_csv = run(cli + ["batch", "x", "--vars", "x"],
+                      input_text="1\n2\nzz\n", expect_code=1)
+        check("line 3" in bad_csv.stderr, bad_csv.stderr)
 
         # A busy port: a second server on the same address must not start.
         busy = run([server_binary, "--address=" + server.address],
