@@ -9,6 +9,7 @@
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "absl/flags/usage_config.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/time.h"
 #include "server/rpc/info_service.h"
@@ -133,6 +134,11 @@ bool CheckOptions(const slope::rpc::ServerOptions& o) {
       o.expression.max_variables < 1 || o.expression.max_bytes < 1) {
     return fail("expression limits must be positive");
   }
+  // The parser never nests deeper than 1000 levels whatever it is told, so a
+  // larger value would be a promise the server cannot keep.
+  if (o.expression.max_depth > 1000) {
+    return fail("--max_expression_depth must be at most 1000");
+  }
   if (o.shutdown_grace < absl::ZeroDuration()) {
     return fail("--shutdown_grace must not be negative");
   }
@@ -150,6 +156,11 @@ int main(int argc, char** argv) {
   usage_config.version_string = [] {
     return absl::StrCat("slope-server ", slope::rpc::SlopeVersion(), "\n",
                         slope::rpc::SlopeBuildDescription(), "\n");
+  };
+  // --help lists the server's own flags (absl matches on the program name by
+  // default, which is not the name of this file).
+  usage_config.contains_help_flags = [](absl::string_view path) {
+    return absl::EndsWith(path, "server/main.cc");
   };
   absl::SetFlagsUsageConfig(usage_config);
   absl::ParseCommandLine(argc, argv);

@@ -518,6 +518,37 @@ TEST_F(CalculusServiceTest, DeadlineStopsABatch) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
 }
 
+TEST_F(CalculusServiceTest, ShutdownLetsAnInFlightBatchFinish) {
+  const auto request = HeavyBatch(20000);
+  slope::v1::EvaluateBatchResponse response;
+  grpc::ClientContext context;
+  grpc::Status status;
+  std::thread call([&] {
+    status = stub_->EvaluateBatch(&context, request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(30));
+  server_.server().Shutdown(absl::Seconds(30));
+  call.join();
+  EXPECT_TRUE(status.ok()) << status.error_message();
+  EXPECT_EQ(response.count(), 20000u);
+}
+
+TEST_F(CalculusServiceTest, ShutdownCancelsWhatOutlivesTheGracePeriod) {
+  const auto request = HeavyBatch(250000);
+  slope::v1::EvaluateBatchResponse response;
+  grpc::ClientContext context;
+  grpc::Status status;
+  std::thread call([&] {
+    status = stub_->EvaluateBatch(&context, request, &response);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  const auto start = std::chrono::steady_clock::now();
+  server_.server().Shutdown(absl::Milliseconds(100));
+  call.join();
+  EXPECT_FALSE(status.ok());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+}
+
 TEST_F(CalculusServiceTest, ConcurrentClientsGetCorrectAnswers) {
   std::vector<std::thread> clients;
   std::atomic<int> failures{0};
