@@ -1,0 +1,314 @@
+// Point and block evaluation of tapes. Everything numeric happens in the
+// kernels of tape_kernels.h; this file moves data between the caller's
+// row-major points and the per-slot block arrays, and drives the sweeps.
+#include "server/calculus/evaluator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "server/calculus/tape_kernels.h"
+
+namespace slope::calculus {
+
+using kernels::Dual;
+
+// Values and adjoints of every slot for `block` points, slot-major: slot k
+// of point i is at [k * block + i]. Inputs and constants sit in their rows
+// like any other slot, constants filled once when the workspace is
+// prepared for a tape.
+struct TapeWorkspace::State {
+  uint64_t tape_id = 0;
+  size_t block = 0;
+  std::vector<double> values;
+  std::vector<double> adjoints;
+  std::vector<Dual> dual_values;  // allocated on the first Hessian
+  std::vector<Dual> dual_adjoints;
+};
+
+TapeWorkspace::TapeWorkspace() : state_(std::make_unique<State>()) {}
+TapeWorkspace::~TapeWorkspace() = default;
+TapeWorkspace::TapeWorkspace(TapeWorkspace&&) noexcept = default;
+TapeWorkspace& TapeWorkspace::operator=(TapeWorkspace&&) noexcept = default;
+
+namespace {
+
+using State = TapeWorkspace::State;
+
+// Bounds the workspace of a large tape to about 8 MB per array; blocks get
+// smaller instead. Results do not depend on the block size.
+constexpr size_t kMaxBlockDoubles = size_t{1} << 20;
+
+size_t EffectiveBlock(const Tape& tape, size_t requested) {
+  const size_t slots = std::max<size_t>(tape.num_slots(), 1);
+  const size_t cap = std::max<size_t>(kMaxBlockDoubles / slots, 1);
+  return std::clamp<size_t>(requested, 1, cap);
+}
+
+void Prepare(const Tape& tape, size_t block, State& s) {
+  if (s.tape_id == tape.id() && s.block == block) return;
+  s.tape_id = tape.id();
+  s.block = block;
+  const size_t size = tape.num_slots() * block;
+  s.values.assign(size, 0.0);
+  s.adjoints.assign(size, 0.0);
+  s.dual_values.clear();
+  s.dual_adjoints.clear();
+  const auto ins = tape.instructions();
+  for (size_t k = tape.num_inputs(); k < tape.first_operation(); ++k) {
+    std::fill_n(s.values.begin() + k * block, block, ins[k].constant);
+  }
+}
+
+void PrepareDuals(const Tape& tape, State& s) {
+  if (!s.dual_values.empty() || tape.num_slots() == 0) return;
+  const size_t block = s.block;
+  s.dual_values.assign(tape.num_slots() * block, Dual());
+  s.dual_adjoints.assign(tape.num_slots() * block, Dual());
+  const auto ins = tape.instructions();
+  for (size_t k = tape.num_inputs(); k < tape.first_operation(); ++k) {
+    std::fill_n(s.dual_values.begin() + k * block, block,
+                Dual(ins[k].constant));
+  }
+}
+
+template <typename T>
+void ForwardSweep(const Tape& tape, T* v, size_t block, size_t n) {
+  const auto ins = tape.instructions();
+  for (size_t k = tape.first_operation(); k < ins.size(); ++k) {
+    const Instruction& in = ins[k];
+    kernels::Forward<T>(in, v + k * block, v + in.a * block,
+                        v + in.b * block, n);
+  }
+}
+
+// Adjoints of every slot for output `o`, seeded with 1 at the output.
+template <typename T>
+void ReverseSweep(const Tape& tape, size_t o, const T* v, T* adj,
+                  size_t block, size_t n) {
+  std::fill_n(adj, tape.num_slots() * block, T(0.0));
+  const uint32_t out = tape.outputs()[o];
+  std::fill_n(adj + out * block, n, T(1.0));
+  const auto ins = tape.instructions();
+  auto step = [&](size_t k) {
+    const Instruction& in = ins[k];
+    kernels::Reverse<T>(in, adj + k * block, adj + in.a * block,
+                        adj + in.b * block, v + in.a * block,
+                        v + in.b * block, v + k * block, n);
+  };
+  if (tape.has_output_operations()) {
+    const auto ops = tape.output_operations(o);
+    for (size_t i = ops.size(); i-- > 0;) step(ops[i]);
+  } else {
+    for (size_t k = ins.size(); k-- > tape.first_operation();) step(k);
+  }
+}
+
+// A cheap, vectorisable test for "any Inf or NaN": all exponent bits set.
+bool AnyNonFinite(const double* row, size_t n) {
+  constexpr uint64_t kExponent = 0x7ff0000000000000ull;
+  uint64_t any = 0;
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t bits;
+    std::memcpy(&bits, &row[i], sizeof bits);
+    any |= static_cast<uint64_t>((bits & kExponent) == kExponent);
+  }
+  return any != 0;
+}
+
+// After the forward sweep, not inside it: one scan per slot, and a look at
+// single points only where a slot went non-finite. A warning goes to the
+// operation that made a non-finite value from finite operands, so one NaN
+// does not cascade into a warning per later operation.
+void CollectWarnings(const Tape& tape, const State& s, size_t n,
+                     WarningCollector* warnings) {
+  for (const ConstantWarning& w : tape.constant_warnings()) {
+    warnings->Add(w.instruction, w.kind, w.pos, w.operation,
+                  static_cast<uint32_t>(n));
+  }
+  const auto ins = tape.instructions();
+  const size_t block = s.block;
+  const double* v = s.values.data();
+  for (size_t k = tape.first_operation(); k < ins.size(); ++k) {
+    const double* row = v + k * block;
+    if (!AnyNonFinite(row, n)) continue;
+    const Instruction& in = ins[k];
+    const double* a = v + in.a * block;
+    const double* b = v + in.b * block;  // == a for unary operations
+    for (size_t i = 0; i < n; ++i) {
+      if (std::isfinite(row[i]) || !std::isfinite(a[i]) ||
+          !std::isfinite(b[i])) {
+        continue;
+      }
+      warnings->Add(static_cast<uint32_t>(k),
+                    kernels::Classify(in, a[i], b[i], row[i]), in.pos,
+                    OperationName(in));
+    }
+  }
+}
+
+absl::Status CheckSizes(const Tape& tape, absl::Span<const double> points,
+                        size_t count, size_t begin, size_t end,
+                        const BatchOptions& options,
+                        const BatchOutput& output) {
+  const size_t inputs = tape.num_inputs();
+  const size_t outputs = tape.num_outputs();
+  if (points.size() != count * inputs) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", count, " points of ", inputs, " coordinates (",
+        count * inputs, " numbers), got ", points.size(), " numbers"));
+  }
+  if (begin > end || end > count) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "invalid range [", begin, ", ", end, ") of ", count, " points"));
+  }
+  if (output.values.size() < count * outputs) {
+    return absl::InvalidArgumentError("values output too small");
+  }
+  if (options.gradient &&
+      output.gradients.size() < count * outputs * inputs) {
+    return absl::InvalidArgumentError("gradients output too small");
+  }
+  if (options.hessian &&
+      output.hessians.size() < count * outputs * inputs * inputs) {
+    return absl::InvalidArgumentError("hessians output too small");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
+                           size_t count, size_t begin, size_t end,
+                           const BatchOptions& options,
+                           const BatchOutput& output,
+                           WarningCollector* warnings,
+                           TapeWorkspace* workspace) {
+  if (absl::Status s =
+          CheckSizes(tape, points, count, begin, end, options, output);
+      !s.ok()) {
+    return s;
+  }
+  TapeWorkspace local;
+  State& s = workspace != nullptr ? workspace->state() : local.state();
+  const size_t block = EffectiveBlock(tape, options.block_size);
+  Prepare(tape, block, s);
+  if (options.hessian) PrepareDuals(tape, s);
+
+  const size_t inputs = tape.num_inputs();
+  const size_t outputs = tape.num_outputs();
+  const auto out_slots = tape.outputs();
+  double* v = s.values.data();
+  auto stopped = [&] {
+    return options.should_stop != nullptr && *options.should_stop &&
+           (*options.should_stop)();
+  };
+
+  for (size_t start = begin; start < end; start += block) {
+    if (stopped()) return absl::CancelledError("evaluation cancelled");
+    const size_t n = std::min(block, end - start);
+    // Row-major points into slot-major rows.
+    const double* p = points.data() + start * inputs;
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t j = 0; j < inputs; ++j) v[j * block + i] = p[i * inputs + j];
+    }
+    ForwardSweep<double>(tape, v, block, n);
+    if (warnings != nullptr) CollectWarnings(tape, s, n, warnings);
+    for (size_t i = 0; i < n; ++i) {
+      for (size_t o = 0; o < outputs; ++o) {
+        output.values[(start + i) * outputs + o] = v[out_slots[o] * block + i];
+      }
+    }
+
+    if (options.gradient) {
+      double* adj = s.adjoints.data();
+      for (size_t o = 0; o < outputs; ++o) {
+        ReverseSweep<double>(tape, o, v, adj, block, n);
+        for (size_t i = 0; i < n; ++i) {
+          double* g = &output.gradients[((start + i) * outputs + o) * inputs];
+          for (size_t j = 0; j < inputs; ++j) g[j] = adj[j * block + i];
+        }
+      }
+    }
+
+    if (options.hessian) {
+      Dual* dv = s.dual_values.data();
+      Dual* dadj = s.dual_adjoints.data();
+      // The value part of the dual sweep repeats the plain sweep exactly;
+      // direction j's tangents make the input adjoints' tangents row j.
+      for (size_t j = 0; j < inputs; ++j) {
+        if (stopped()) return absl::CancelledError("evaluation cancelled");
+        for (size_t k = 0; k < inputs; ++k) {
+          for (size_t i = 0; i < n; ++i) {
+            dv[k * block + i] = Dual(v[k * block + i], k == j ? 1.0 : 0.0);
+          }
+        }
+        ForwardSweep<Dual>(tape, dv, block, n);
+        for (size_t o = 0; o < outputs; ++o) {
+          ReverseSweep<Dual>(tape, o, dv, dadj, block, n);
+          for (size_t i = 0; i < n; ++i) {
+            double* h = &output.hessians[(((start + i) * outputs + o) * inputs +
+                                          j) * inputs];
+            for (size_t k = 0; k < inputs; ++k) h[k] = dadj[k * block + i].d;
+          }
+        }
+      }
+      // Forward-over-reverse is symmetric only up to rounding; the API
+      // promises a symmetric matrix, so average the two triangles.
+      for (size_t i = 0; i < n; ++i) {
+        for (size_t o = 0; o < outputs; ++o) {
+          double* h = &output.hessians[((start + i) * outputs + o) * inputs *
+                                       inputs];
+          for (size_t r = 0; r < inputs; ++r) {
+            for (size_t c = r + 1; c < inputs; ++c) {
+              double mean = 0.5 * h[r * inputs + c] + 0.5 * h[c * inputs + r];
+              h[r * inputs + c] = mean;
+              h[c * inputs + r] = mean;
+            }
+          }
+        }
+      }
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::StatusOr<PointResult> EvaluatePoint(const Tape& tape,
+                                          absl::Span<const double> point,
+                                          Derivatives derivatives,
+                                          TapeWorkspace* workspace) {
+  if (point.size() != tape.num_inputs()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "expected ", tape.num_inputs(), " coordinates, got ", point.size()));
+  }
+  // Reusing one workspace per thread spares the allocations of a fresh one
+  // in the common loop of single-point calls.
+  thread_local TapeWorkspace per_thread;
+  TapeWorkspace* ws = workspace != nullptr ? workspace : &per_thread;
+
+  const size_t inputs = tape.num_inputs();
+  const size_t outputs = tape.num_outputs();
+  PointResult result;
+  BatchOptions options;
+  options.block_size = 1;
+  options.gradient = derivatives != Derivatives::kNone;
+  options.hessian = derivatives == Derivatives::kHessian;
+  result.values.resize(outputs);
+  if (options.gradient) result.gradients.resize(outputs * inputs);
+  if (options.hessian) result.hessians.resize(outputs * inputs * inputs);
+  BatchOutput output{absl::MakeSpan(result.values),
+                     absl::MakeSpan(result.gradients),
+                     absl::MakeSpan(result.hessians)};
+  WarningCollector warnings;
+  if (absl::Status s =
+          EvaluateBatch(tape, point, 1, 0, 1, options, output, &warnings, ws);
+      !s.ok()) {
+    return s;
+  }
+  result.warnings = warnings.ToWarnings();
+  return result;
+}
+
+}  // namespace slope::calculus
