@@ -5,6 +5,7 @@
 #include "client/calculus_commands.h"
 #include "client/cli_context.h"
 #include "client/info_commands.h"
+#include "client/training_commands.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"slope: derivatives, gradients and training from a Slope server"};
@@ -23,6 +24,7 @@ int main(int argc, char** argv) {
   int exit_code = slope::cli::kOk;
   slope::cli::AddInfoCommands(app, options, &exit_code);
   slope::cli::AddCalculusCommands(app, options, &exit_code);
+  slope::cli::AddTrainingCommands(app, options, &exit_code);
 
   try {
     app.parse(argc, argv);

@@ -73,11 +73,12 @@ absl::StatusOr<std::unique_ptr<SlopeServer>> SlopeServer::Start(
       options, server->threads_, services,
       std::vector<std::string>{"info", "health", "reflection", "evaluate",
                                "differentiate", "gradient", "hessian",
-                               "jacobian", "batch", "stream"});
+                               "jacobian", "batch", "stream", "training"});
   server->calculus_ = std::make_unique<CalculusService>(
       options, server->cache_.get(), server->pool_.get(),
       server->dispatcher_.get());
-  server->training_ = std::make_unique<TrainingService>();
+  server->training_ =
+      std::make_unique<TrainingService>(options.jobs, server->pool_.get());
 
   if (options.reflection) grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;
@@ -115,6 +116,9 @@ void SlopeServer::Shutdown(absl::Duration grace) {
   if (shut_down_) return;
   shut_down_ = true;
   health_->Shutdown();
+  // Cancel the jobs first: their event logs end, so WatchJob and Train
+  // streams finish by themselves instead of holding the grace period.
+  training_->Shutdown();
   server_->Shutdown(absl::ToChronoTime(absl::Now() + grace));
   server_->Wait();
   // Cancelled calls make their batches stop; wait for those threads.

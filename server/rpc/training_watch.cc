@@ -1,0 +1,85 @@
+#include "server/rpc/training_watch.h"
+
+#include <utility>
+
+#include "server/rpc/status.h"
+#include "server/rpc/training_convert.h"
+
+namespace slope::rpc {
+
+JobWatchReactor::JobWatchReactor(std::shared_ptr<const jobs::EventLog> log,
+                                 std::string job_id, uint32_t after_sequence)
+    : log_(std::move(log)), job_id_(std::move(job_id)),
+      cursor_(after_sequence) {
+  // Subscribe before the first Read, so an event appended in between wakes
+  // us rather than being missed.
+  subscription_ = log_->Subscribe([this] {
+    absl::MutexLock lock(&mu_);
+    PumpLocked();
+  });
+  absl::MutexLock lock(&mu_);
+  PumpLocked();
+}
+
+void JobWatchReactor::PumpLocked() {
+  if (writing_ || finished_) return;
+  if (buffered_.empty() && !end_of_log_) {
+    absl::StatusOr<jobs::EventBatch> batch = log_->Read(
+        cursor_, kReadBatch,
+        first_read_ ? jobs::EventLog::Cursor::kFailIfEvicted
+                    : jobs::EventLog::Cursor::kSkipEvicted);
+    if (!batch.ok()) {
+      FinishLocked(ToGrpcStatus(batch.status(), "after_sequence"));
+      return;
+    }
+    first_read_ = false;
+    end_of_log_ = batch->end_of_log;
+    for (auto& event : batch->events) {
+      // Evicted events leave a gap in the numbering right before the first
+      // event retained after them: that event says how many were missed.
+      const uint32_t gap = event->sequence - cursor_ - 1;
+      cursor_ = event->sequence;
+      buffered_.emplace_back(std::move(event), gap);
+    }
+  }
+  if (!buffered_.empty()) {
+    JobEventToProto(*buffered_.front().first, job_id_,
+                    buffered_.front().second, &response_);
+    buffered_.pop_front();
+    writing_ = true;
+    StartWrite(&response_);
+    return;
+  }
+  if (end_of_log_) FinishLocked(grpc::Status::OK);
+}
+
+void JobWatchReactor::FinishLocked(const grpc::Status& status) {
+  if (finished_) return;
+  finished_ = true;
+  Finish(status);
+}
+
+void JobWatchReactor::OnWriteDone(bool ok) {
+  absl::MutexLock lock(&mu_);
+  writing_ = false;
+  if (!ok) {
+    // The stream broke (client gone); OnCancel usually says so too.
+    FinishLocked(grpc::Status::CANCELLED);
+    return;
+  }
+  PumpLocked();
+}
+
+void JobWatchReactor::OnCancel() {
+  absl::MutexLock lock(&mu_);
+  FinishLocked(grpc::Status::CANCELLED);
+}
+
+void JobWatchReactor::OnDone() {
+  // Waits for a wake-up callback that may be running; it takes mu_, sees
+  // finished_ and returns, so mu_ must not be held here.
+  subscription_.Reset();
+  delete this;
+}
+
+}  // namespace slope::rpc
