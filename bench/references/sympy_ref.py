@@ -11,6 +11,7 @@ of that, like engine_bench's Parse + Differentiate + ToText. Prints
 """
 import argparse
 import os
+import signal
 import sys
 import time
 
@@ -32,15 +33,40 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--show", action="store_true", help="print the formulas")
+    ap.add_argument("--timeout", type=int, default=60,
+                    help="seconds per expression; SymPy's simplify can run "
+                         "for hours on E4, so a timeout is reported as a "
+                         "lower bound")
     args = ap.parse_args()
+
+    def on_alarm(signum, frame):
+        raise TimeoutError()
+
+    signal.signal(signal.SIGALRM, on_alarm)
     print("# sympy %s" % sympy.__version__)
     for name, text, variables, _ in make_points.EXPRESSIONS:
         samples = []
+        timed_out = False
         for _ in range(args.reps):
             sympy.core.cache.clear_cache()  # no help from the previous run
             t0 = time.perf_counter()
-            formulas = partials(text, variables)
+            signal.alarm(args.timeout)
+            try:
+                formulas = partials(text, variables)
+            except TimeoutError:
+                timed_out = True
+                break
+            finally:
+                signal.alarm(0)
             samples.append(time.perf_counter() - t0)
+        if timed_out:
+            # The figure is a lower bound: SymPy had not finished.
+            print("# sympy/%s timed out after %d s (a lower bound)"
+                  % (name, args.timeout))
+            print("sympy/%s %d %d %d" % (name, args.timeout, args.timeout,
+                                         args.timeout))
+            sys.stdout.flush()
+            continue
         samples.sort()
         n = len(samples)
         med = samples[n // 2] if n % 2 else (samples[n // 2 - 1] + samples[n // 2]) / 2
