@@ -227,7 +227,10 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
       for (size_t o = 0; o < outputs; ++o) {
         ReverseSweep<double>(tape, o, v, adj, block, n);
         for (size_t i = 0; i < n; ++i) {
-          double* g = &output.gradients[((start + i) * outputs + o) * inputs];
+          // data() + offset, not &span[offset]: with no inputs the span is
+          // empty and indexing it is out of bounds even for zero writes.
+          double* g = output.gradients.data() +
+                      ((start + i) * outputs + o) * inputs;
           for (size_t j = 0; j < inputs; ++j) g[j] = adj[j * block + i];
         }
       }
@@ -259,8 +262,8 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
       // promises a symmetric matrix, so average the two triangles.
       for (size_t i = 0; i < n; ++i) {
         for (size_t o = 0; o < outputs; ++o) {
-          double* h = &output.hessians[((start + i) * outputs + o) * inputs *
-                                       inputs];
+          double* h = output.hessians.data() +
+                      ((start + i) * outputs + o) * inputs * inputs;
           for (size_t r = 0; r < inputs; ++r) {
             for (size_t c = r + 1; c < inputs; ++c) {
               double mean = 0.5 * h[r * inputs + c] + 0.5 * h[c * inputs + r];

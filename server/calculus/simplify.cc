@@ -12,7 +12,6 @@
 namespace slope::calculus {
 namespace {
 
-constexpr double kMaxExactInteger = 9007199254740992.0;  // 2^53
 
 bool IsNumber(const Node& node) { return node.kind == NodeKind::kNumber; }
 bool IsNumber(const Node& node, double value) {
