@@ -69,22 +69,40 @@ grpc::Status CalculusService::Compile(
 
 // --- Evaluate ---------------------------------------------------------------
 
-grpc::Status CalculusService::DoEvaluate(const slope::v1::EvaluateRequest& request,
-                                         slope::v1::EvaluateResponse* response) {
-  std::shared_ptr<const CompiledExpression> compiled;
-  if (auto s = Compile(request.expression(), {}, "expression", &compiled);
+grpc::Status CalculusService::EvaluateAtPoint(
+    const std::string& expression,
+    const google::protobuf::RepeatedPtrField<std::string>& variables,
+    const google::protobuf::Map<std::string, double>& point,
+    Derivatives derivatives, PointEvaluation* evaluation) {
+  if (auto s = Compile(expression, variables, "expression",
+                       &evaluation->compiled);
       !s.ok()) {
     return s;
   }
-  std::vector<double> point;
-  if (auto s = PointValues(request.point(), *compiled, &point); !s.ok()) {
+  const CompiledExpression& compiled = *evaluation->compiled;
+  std::vector<double> values;
+  if (auto s = PointValues(point, compiled, &values); !s.ok()) return s;
+  auto result = calculus::EvaluatePoint(*compiled.tape, values, derivatives);
+  if (!result.ok()) return EngineError(result.status(), "expression");
+  evaluation->result = *std::move(result);
+  evaluation->reported =
+      variables.empty() ? compiled.tape->num_inputs() : variables.size();
+  return grpc::Status::OK;
+}
+
+grpc::Status CalculusService::DoEvaluate(const slope::v1::EvaluateRequest& request,
+                                         slope::v1::EvaluateResponse* response) {
+  PointEvaluation e;
+  if (auto s = EvaluateAtPoint(request.expression(), {}, request.point(),
+                               Derivatives::kNone, &e);
+      !s.ok()) {
     return s;
   }
-  auto result = calculus::EvaluatePoint(*compiled->tape, point, Derivatives::kNone);
-  if (!result.ok()) return EngineError(result.status(), "expression");
-  response->set_value(result->values[0]);
-  AddWarnings(result->warnings, response->mutable_warnings());
-  for (const auto& name : compiled->used_variables) response->add_variables(name);
+  response->set_value(e.result.values[0]);
+  AddWarnings(e.result.warnings, response->mutable_warnings());
+  for (const auto& name : e.compiled->used_variables) {
+    response->add_variables(name);
+  }
   return grpc::Status::OK;
 }
 
@@ -199,23 +217,16 @@ grpc::ServerUnaryReactor* CalculusService::Differentiate(
 
 grpc::Status CalculusService::DoGradient(const slope::v1::GradientRequest& request,
                                          slope::v1::GradientResponse* response) {
-  std::shared_ptr<const CompiledExpression> compiled;
-  if (auto s = Compile(request.expression(), request.variables(), "expression",
-                       &compiled);
+  PointEvaluation e;
+  if (auto s = EvaluateAtPoint(request.expression(), request.variables(),
+                               request.point(), Derivatives::kGradient, &e);
       !s.ok()) {
     return s;
   }
-  std::vector<double> point;
-  if (auto s = PointValues(request.point(), *compiled, &point); !s.ok()) {
-    return s;
-  }
-  auto result =
-      calculus::EvaluatePoint(*compiled->tape, point, Derivatives::kGradient);
-  if (!result.ok()) return EngineError(result.status(), "expression");
-  // Report the listed variables, or all of them when none were listed.
+  const calculus::PointResult* result = &e.result;
+  const std::shared_ptr<const CompiledExpression>& compiled = e.compiled;
   const std::vector<std::string>& inputs = compiled->tape->variables();
-  const size_t reported =
-      request.variables().empty() ? inputs.size() : request.variables_size();
+  const size_t reported = e.reported;
   response->set_value(result->values[0]);
   double norm_squared = 0;
   auto* gradient = response->mutable_gradient();
@@ -247,23 +258,16 @@ grpc::ServerUnaryReactor* CalculusService::Gradient(
 
 grpc::Status CalculusService::DoHessian(const slope::v1::HessianRequest& request,
                                         slope::v1::HessianResponse* response) {
-  std::shared_ptr<const CompiledExpression> compiled;
-  if (auto s = Compile(request.expression(), request.variables(), "expression",
-                       &compiled);
+  PointEvaluation e;
+  if (auto s = EvaluateAtPoint(request.expression(), request.variables(),
+                               request.point(), Derivatives::kHessian, &e);
       !s.ok()) {
     return s;
   }
-  std::vector<double> point;
-  if (auto s = PointValues(request.point(), *compiled, &point); !s.ok()) {
-    return s;
-  }
-  auto result =
-      calculus::EvaluatePoint(*compiled->tape, point, Derivatives::kHessian);
-  if (!result.ok()) return EngineError(result.status(), "expression");
-  const std::vector<std::string>& inputs = compiled->tape->variables();
+  const calculus::PointResult* result = &e.result;
+  const std::vector<std::string>& inputs = e.compiled->tape->variables();
   const size_t n = inputs.size();
-  const size_t reported =
-      request.variables().empty() ? n : request.variables_size();
+  const size_t reported = e.reported;
   response->set_value(result->values[0]);
   slope::v1::Matrix* hessian = response->mutable_hessian();
   hessian->set_rows(reported);

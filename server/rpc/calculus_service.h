@@ -8,6 +8,7 @@
 #ifndef SLOPE_SERVER_RPC_CALCULUS_SERVICE_H_
 #define SLOPE_SERVER_RPC_CALCULUS_SERVICE_H_
 
+#include "server/calculus/evaluator.h"
 #include "server/calculus/expression_cache.h"
 #include "server/jobs/compute_pool.h"
 #include "server/rpc/batch_dispatcher.h"
@@ -63,6 +64,20 @@ class CalculusService final : public slope::v1::CalculusService::CallbackService
                          slope::v1::HessianResponse* response);
   grpc::Status DoJacobian(const slope::v1::JacobianRequest& request,
                           slope::v1::JacobianResponse* response);
+
+  // An expression compiled over `variables` and evaluated at `point`, with
+  // the number of leading inputs the response reports (the listed ones, or
+  // all when none were listed).
+  struct PointEvaluation {
+    std::shared_ptr<const calculus::CompiledExpression> compiled;
+    calculus::PointResult result;
+    size_t reported = 0;
+  };
+  grpc::Status EvaluateAtPoint(
+      const std::string& expression,
+      const google::protobuf::RepeatedPtrField<std::string>& variables,
+      const google::protobuf::Map<std::string, double>& point,
+      calculus::Derivatives derivatives, PointEvaluation* evaluation);
 
   // The compiled expression for a request field, errors naming the field.
   grpc::Status Compile(
