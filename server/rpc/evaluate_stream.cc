@@ -1,5 +1,6 @@
 #include "server/rpc/evaluate_stream.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -19,13 +20,17 @@ EvaluateStreamReactor::EvaluateStreamReactor(CalculusService* service,
 
 void EvaluateStreamReactor::OnReadDone(bool ok) {
   absl::MutexLock lock(&mu_);
-  reading_ = false;
+  // reading_ guards incoming_: while it is set, no other thread starts a
+  // read into it. It is cleared only once incoming_ has been consumed, and
+  // never while the lock is released below.
   if (!ok) {
+    reading_ = false;
     reads_done_ = true;
     Advance();
     return;
   }
   if (failure_.has_value()) {
+    reading_ = false;
     Advance();
     return;
   }
@@ -33,6 +38,7 @@ void EvaluateStreamReactor::OnReadDone(bool ok) {
     if (!incoming_.has_config()) {
       FailLocked(InvalidArgument(
           "config", "the first request must carry the expression and variables"));
+      reading_ = false;
       Advance();
       return;
     }
@@ -51,36 +57,46 @@ void EvaluateStreamReactor::OnReadDone(bool ok) {
     }
     if (!status.ok()) {
       FailLocked(status);
+      reading_ = false;
       Advance();
       return;
     }
     compiled_ = std::move(compiled);
     configured_ = true;
   }
+  std::shared_ptr<Chunk> chunk;
   if (incoming_.points_size() > 0) {
-    auto chunk = std::make_shared<Chunk>();
+    chunk = std::make_shared<Chunk>();
     chunk->index = next_chunk_++;
+    chunk->first_point = points_seen_;
+    // A chunk whose size is not a multiple of the variables fails its
+    // check and ends the stream, so this count only matters when it fits.
+    points_seen_ += static_cast<uint64_t>(incoming_.points_size()) /
+                    std::max(1, config_.variables_size());
     chunk->request.mutable_points()->Swap(incoming_.mutable_points());
     ++in_flight_;
     ++computing_;
-    // Computing happens outside the lock; ChunkDone takes it again.
+  }
+  incoming_.Clear();
+  reading_ = false;
+  if (chunk != nullptr) {
+    // Computing happens outside the lock (ChunkDone takes it again). The
+    // next read may start meanwhile: incoming_ is free, and every chunk
+    // carries its own index and first point.
     mu_.Unlock();
     StartChunk(std::move(chunk));
     mu_.Lock();
   }
-  incoming_.Clear();
   Advance();
 }
 
 void EvaluateStreamReactor::StartChunk(std::shared_ptr<Chunk> chunk) {
   std::shared_ptr<const calculus::CompiledExpression> compiled;
   slope::v1::EvaluateStreamConfig config;
-  uint64_t first_point;
   {
     absl::MutexLock lock(&mu_);
     compiled = compiled_;
     config = config_;
-    first_point = points_seen_;
   }
   BatchShape shape;
   grpc::Status status = CheckBatch(
@@ -91,13 +107,9 @@ void EvaluateStreamReactor::StartChunk(std::shared_ptr<Chunk> chunk) {
     ChunkDone(chunk->index, status, nullptr);
     return;
   }
-  {
-    absl::MutexLock lock(&mu_);
-    points_seen_ += shape.count;
-  }
   auto response = std::make_unique<slope::v1::EvaluateStreamResponse>();
   response->set_chunk(chunk->index);
-  response->set_first_point(first_point);
+  response->set_first_point(chunk->first_point);
   response->set_count(shape.count);
   const size_t n = shape.inputs;
   response->mutable_values()->Resize(shape.count, 0.0);

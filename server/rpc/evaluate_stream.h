@@ -35,6 +35,9 @@ class EvaluateStreamReactor final
  private:
   struct Chunk {
     uint32_t index = 0;
+    // Index of the chunk's first point over the whole stream; assigned when
+    // the chunk is read, in order, since chunks may compute concurrently.
+    uint64_t first_point = 0;
     slope::v1::EvaluateStreamRequest request;
     std::unique_ptr<slope::v1::EvaluateStreamResponse> response;
   };

@@ -519,18 +519,20 @@ TEST_F(CalculusServiceTest, DeadlineStopsABatch) {
 }
 
 TEST_F(CalculusServiceTest, ShutdownLetsAnInFlightBatchFinish) {
-  const auto request = HeavyBatch(20000);
+  // Long enough (about 2 s) that the call is surely in flight after the
+  // pause below even on a loaded machine; either way it must succeed.
+  const auto request = HeavyBatch(60000);
   slope::v1::EvaluateBatchResponse response;
   grpc::ClientContext context;
   grpc::Status status;
   std::thread call([&] {
     status = stub_->EvaluateBatch(&context, request, &response);
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(30));
-  server_.server().Shutdown(absl::Seconds(30));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  server_.server().Shutdown(absl::Seconds(60));
   call.join();
   EXPECT_TRUE(status.ok()) << status.error_message();
-  EXPECT_EQ(response.count(), 20000u);
+  EXPECT_EQ(response.count(), 60000u);
 }
 
 TEST_F(CalculusServiceTest, ShutdownCancelsWhatOutlivesTheGracePeriod) {
