@@ -5,13 +5,20 @@
 #ifndef SLOPE_BENCH_BENCH_UTIL_H_
 #define SLOPE_BENCH_BENCH_UTIL_H_
 
+#include <signal.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace slope::bench {
@@ -187,6 +194,75 @@ class Figures {
 
  private:
   std::map<std::string, std::vector<double>> values_;
+};
+
+// A slope-server child process on a free loopback port. Start() runs
+// `path` with `flags` (which should include --address=127.0.0.1:0) and reads
+// its stderr up to the "listening on ADDRESS" log line; the rest of stderr is
+// drained on a thread so that the server never blocks on a full pipe.
+// Stop() (and the destructor) sends SIGTERM and waits.
+class SlopeServerProcess {
+ public:
+  SlopeServerProcess() = default;
+  SlopeServerProcess(const SlopeServerProcess&) = delete;
+  SlopeServerProcess& operator=(const SlopeServerProcess&) = delete;
+  ~SlopeServerProcess() { Stop(); }
+
+  bool Start(const std::string& path, const std::vector<std::string>& flags) {
+    int fds[2];
+    if (pipe(fds) != 0) return false;
+    pid_ = fork();
+    if (pid_ < 0) return false;
+    if (pid_ == 0) {
+      dup2(fds[1], 2);
+      close(fds[0]);
+      close(fds[1]);
+      std::vector<char*> argv;
+      argv.push_back(const_cast<char*>(path.c_str()));
+      for (const auto& f : flags) argv.push_back(const_cast<char*>(f.c_str()));
+      argv.push_back(nullptr);
+      execv(path.c_str(), argv.data());
+      std::perror("exec slope-server");
+      _exit(127);
+    }
+    close(fds[1]);
+    FILE* err = fdopen(fds[0], "r");
+    const char* const marker = "listening on ";
+    char line[4096];
+    while (std::fgets(line, sizeof line, err)) {
+      const char* p = std::strstr(line, marker);
+      if (p) {
+        p += std::strlen(marker);
+        address_.assign(p, p + std::strcspn(p, " \n"));
+        break;
+      }
+      std::fputs(line, stderr);
+    }
+    drain_ = std::thread([err] {
+      char buf[4096];
+      while (std::fgets(buf, sizeof buf, err)) {
+      }
+      std::fclose(err);
+    });
+    return !address_.empty();
+  }
+  const std::string& address() const { return address_; }
+  // The wait status of the server (0 before Start).
+  int Stop() {
+    int status = 0;
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      waitpid(pid_, &status, 0);
+      pid_ = -1;
+    }
+    if (drain_.joinable()) drain_.join();
+    return status;
+  }
+
+ private:
+  pid_t pid_ = -1;
+  std::string address_;
+  std::thread drain_;
 };
 
 }  // namespace slope::bench

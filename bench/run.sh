@@ -46,9 +46,11 @@ fi
 if [ "${SLOPE_BENCH_NO_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSLOPE_BUILD_TESTS=OFF >/dev/null
-  cmake --build "$build" --target engine_bench rpc_bench slope-server slope
+  cmake --build "$build" --target engine_bench rpc_bench training_bench \
+    slope-server slope
 fi
-for binary in bench/engine_bench bench/rpc_bench server/slope-server; do
+for binary in bench/engine_bench bench/rpc_bench bench/training_bench \
+              server/slope-server; do
   if [ ! -x "$build/$binary" ]; then
     echo "SKIP: $build/$binary is not built"
     exit 77
@@ -60,10 +62,11 @@ trap 'rm -rf "$work"' EXIT
 if [ "$quick" = 1 ]; then
   n=20000; reps=3; torch_args=(--reps 3 --hessian-points 2000 --n "$n")
   sympy_args=(--reps 1 --timeout 10); quick_flag=(--quick)
-  rpc_args=(--quick)
+  rpc_args=(--quick); train_reps=1
 else
   n=1000000; reps=7; torch_args=(--reps 7); sympy_args=(--reps 3 --timeout 120)
   quick_flag=(); rpc_args=(--seconds 5 --soak "${SLOPE_BENCH_SOAK:-600}")
+  train_reps=5
 fi
 
 echo "# Slope benchmarks ($( [ "$quick" = 1 ] && echo quick || echo full ) run)"
@@ -89,3 +92,14 @@ echo
 echo "## 3. RPC and memory"
 echo
 "$build/bench/rpc_bench" --server "$build/server/slope-server" "${rpc_args[@]}"
+echo
+echo "## 4-5. Training and streaming"
+echo
+# The data sets and job definitions are written once and read by both sides.
+mkdir "$work/training"
+"$build/bench/training_bench" --write-data "$work/training" "${quick_flag[@]}"
+"$python" bench/references/torch_train.py "$work/training" \
+  --reps "$train_reps" > "$work/torch_train.txt"
+"$build/bench/training_bench" --server "$build/server/slope-server" \
+  --data "$work/training" --torch "$work/torch_train.txt" \
+  --reps "$train_reps" "${quick_flag[@]}"
