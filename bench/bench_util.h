@@ -247,6 +247,7 @@ class SlopeServerProcess {
     return !address_.empty();
   }
   const std::string& address() const { return address_; }
+  pid_t pid() const { return pid_; }
   // The wait status of the server (0 before Start).
   int Stop() {
     int status = 0;
