@@ -22,7 +22,9 @@
 //
 // Section 5 runs job (a) again with 0, 1 and N (--watchers, 100) WatchJob
 // clients, each on its own channel (its own HTTP/2 connection) reading the
-// stream from sequence 0 to the end, and compares the job's wall time. The
+// stream from sequence 0 to the end, and compares the job's wall time; the
+// CPU time the server and this client spend per job shows the watchers'
+// cost even when a spare core keeps it out of the wall time. The
 // configurations alternate so that drift on a shared machine spreads over
 // all of them.
 //
@@ -46,6 +48,7 @@
 #include <thread>
 #include <vector>
 
+#include "Eigen/Core"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
@@ -152,6 +155,15 @@ const char* MetricName(v1::Loss loss) {
   return loss == v1::LOSS_MSE ? "r2" : "accuracy";
 }
 
+// False after printing why the file could not be written.
+bool WriteFile(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::binary);
+  out << text;
+  if (out.flush()) return true;
+  absl::FPrintF(stderr, "training_bench: cannot write %s\n", path);
+  return false;
+}
+
 // Writes the CSV files, with every double printed exactly (%.17g) so that
 // Slope and PyTorch read bit-identical values, and tasks.json.
 int WriteData(const std::string& dir, bool quick) {
@@ -171,7 +183,7 @@ int WriteData(const std::string& dir, bool quick) {
       }
       csv += "\n";
     }
-    std::ofstream(dir + "/" + def.name + ".csv") << csv;
+    if (!WriteFile(dir + "/" + def.name + ".csv", csv)) return 1;
   }
   std::vector<std::string> entries;
   for (const Task& t : Tasks(quick)) {
@@ -182,13 +194,12 @@ int WriteData(const std::string& dir, bool quick) {
         t.name, t.data, ModelKey(t.model), absl::StrJoin(t.layers, ", "),
         LossKey(t.loss), t.learning_rate, t.batch_size, t.epochs));
   }
-  std::ofstream(dir + "/tasks.json")
-      << "{\"tasks\": [\n"
-      << absl::StrJoin(entries, ",\n") << "\n]}\n";
-  return 0;
+  const std::string json =
+      "{\"tasks\": [\n" + absl::StrJoin(entries, ",\n") + "\n]}\n";
+  return WriteFile(dir + "/tasks.json", json) ? 0 : 1;
 }
 
-// "message (CODE)" of a failed call.
+// "message (gRPC code N)" of a failed call.
 std::string Describe(const grpc::Status& status) {
   return absl::StrFormat("%s (gRPC code %d)", status.error_message(),
                          static_cast<int>(status.error_code()));
@@ -207,6 +218,10 @@ bool Finished(v1::JobState state) {
 // stored data set, or one with an empty id after printing why not.
 v1::Dataset Upload(v1::TrainingService::Stub& stub, const std::string& path) {
   std::ifstream file(path, std::ios::binary);
+  if (!file) {
+    absl::FPrintF(stderr, "training_bench: cannot read %s\n", path);
+    return v1::Dataset();
+  }
   std::stringstream text;
   text << file.rdbuf();
   const std::string csv = text.str();
@@ -349,8 +364,7 @@ class Bench {
         std::shared_ptr<grpc::Channel> channel)
       : options_(options),
         server_pid_(server_pid),
-        channel_(std::move(channel)),
-        training_(v1::TrainingService::NewStub(channel_)) {}
+        training_(v1::TrainingService::NewStub(channel)) {}
 
   // Uploads every data set; false after printing why not.
   bool UploadAll() {
@@ -446,7 +460,6 @@ class Bench {
  private:
   const Options& options_;
   const pid_t server_pid_;
-  std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<v1::TrainingService::Stub> training_;
   std::map<std::string, v1::Dataset> datasets_;  // by DataSetDef name
   std::vector<std::unique_ptr<v1::TrainingService::Stub>> watcher_stubs_;
