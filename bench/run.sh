@@ -2,7 +2,7 @@
 # Runs Slope's benchmarks and prints every table as Markdown, each figure a
 # ratio against a reference measured in the same run (see BENCHMARKS.md).
 #
-#   bench/run.sh                 the full run (about 15 minutes)
+#   bench/run.sh                 the full run (about 17 minutes)
 #   bench/run.sh --quick         a few seconds per section (a smoke test)
 #   SLOPE_BENCH_SOAK=S bench/run.sh   a shorter memory soak (default 600 s)
 #   bench/run.sh --build-dir D   use binaries from D (default: build-bench,
