@@ -714,6 +714,57 @@ TEST_F(TrainingServiceTest, TwentyWatchersSeeTheSameStream) {
   EXPECT_EQ(streams[0].back().finished().state(), v1::JOB_STATE_SUCCEEDED);
 }
 
+// Clients on their own threads create jobs, watch them, list, cancel every
+// other one and delete them, all at once: every stream is still complete and
+// every job ends in the state its client asked for. Run under
+// scripts/tsan.sh, this is the data-race check of the job system over RPC.
+TEST_F(TrainingServiceTest, ConcurrentClientsCreateWatchCancelAndDelete) {
+  constexpr int kClients = 6;
+  constexpr int kWatchersPerJob = 3;
+  std::vector<std::thread> clients;
+  std::atomic<int> failures{0};
+  for (int c = 0; c < kClients; ++c) {
+    clients.emplace_back([&, c] {
+      const bool cancel = c % 2 == 1;
+      v1::JobSpec spec = cancel ? LongJob() : MoonsLogistic(10, 200);
+      spec.set_seed(c + 1);
+      v1::Job job;
+      if (!Create(spec, &job).ok()) {
+        ++failures;
+        return;
+      }
+      std::vector<std::vector<v1::JobEvent>> streams(kWatchersPerJob);
+      std::vector<grpc::Status> statuses(kWatchersPerJob);
+      std::vector<std::thread> watchers;
+      for (int w = 0; w < kWatchersPerJob; ++w) {
+        watchers.emplace_back(
+            [&, w] { statuses[w] = Watch(job.id(), 0, &streams[w]); });
+      }
+      grpc::ClientContext list_context;
+      v1::ListJobsRequest list;
+      v1::ListJobsResponse listed;
+      EXPECT_TRUE(stub_->ListJobs(&list_context, list, &listed).ok());
+      if (cancel) {
+        v1::Job cancelled;
+        EXPECT_TRUE(Cancel(job.id(), &cancelled).ok());
+      }
+      for (auto& t : watchers) t.join();
+      const v1::JobState expected =
+          cancel ? v1::JOB_STATE_CANCELLED : v1::JOB_STATE_SUCCEEDED;
+      for (int w = 0; w < kWatchersPerJob; ++w) {
+        EXPECT_TRUE(statuses[w].ok()) << statuses[w].error_message();
+        ExpectCompleteStream(streams[w], job.id(), 1);
+        if (streams[w].empty()) continue;
+        EXPECT_EQ(streams[w].back().finished().state(), expected)
+            << streams[w].back().ShortDebugString();
+      }
+      EXPECT_TRUE(Delete(job.id()).ok());
+    });
+  }
+  for (auto& t : clients) t.join();
+  EXPECT_EQ(failures.load(), 0);
+}
+
 TEST_F(TrainingServiceTest, ServerShutdownEndsWatchStreams) {
   v1::Job job = MustCreate(LongJob());
   WaitFor(job.id(), [](const v1::Job& j) {

@@ -1,0 +1,118 @@
+#!/usr/bin/env python3
+"""Reads ThreadSanitizer logs and fails on every report that involves Slope.
+
+scripts/tsan.sh runs the tests with TSan writing its reports to files instead
+of failing the test. gRPC's libraries come from Debian uninstrumented: they
+order their own callback operations through atomics and lock-free queues TSan
+cannot see, so accesses made by gRPC's code (its libraries, or the templates
+in its headers that run on its threads) look unsynchronised with each other.
+Those reports are about gRPC's memory, not ours, and no suppression can tell
+them apart from ours: suppressions match any frame of a stack, and every
+reactor callback of ours runs beneath gRPC frames.
+
+So each access in a report is attributed to the first frame that is not the
+sanitizer runtime, the C++ standard library or Abseil (library code that runs
+on behalf of its caller). A report is dismissed only when every access in it
+is attributed to gRPC (or, where TSan lost the older access's stack, when the
+access it kept is gRPC's on memory gRPC allocated); a race between our code and gRPC's counts, as does
+every report of another kind (lock inversion, use after free, leaks ...).
+
+    tsan_triage.py LOG_DIR     exit 1 and print the reports that count
+"""
+import pathlib
+import re
+import sys
+
+REPORT = re.compile(r"^WARNING: ThreadSanitizer: (?P<kind>.*?) \(pid=\d+\)$"
+                    r"(?P<body>.*?)^SUMMARY: ThreadSanitizer:.*?$",
+                    re.M | re.S)
+# The header of each access's stack: "Write of size 8 at ... by thread T3:",
+# "Previous atomic read of size 4 ...", "Atomic write ...".
+ACCESS = re.compile(r"^  (Previous )?(atomic )?(Atomic )?(read|write|Read|Write)"
+                    r" of size", re.M)
+FRAME = re.compile(r"^\s+#\d+ (?P<func>.*?) (?P<file>\S+)(?: \((?P<module>[^)]*)\))?$")
+
+# Code that runs on behalf of its caller: look further down the stack.
+PASS_THROUGH = (
+    "/src/libsanitizer/",   # TSan's own interceptors
+    "/usr/include/c++/",    # libstdc++ headers
+    "libstdc++.so",
+    "/absl/",               # Abseil, headers and the instrumented build
+    "libabsl_",
+    "/google/protobuf/",
+)
+GRPC = ("/usr/include/grpcpp/", "/usr/include/grpc/", "libgrpc", "libgpr",
+        "libaddress_sorting", "libupb")
+
+
+def owner(stack_lines):
+    """'grpc', 'slope' (anything else) or 'unknown' for one access."""
+    for line in stack_lines:
+        m = FRAME.match(line)
+        if not m:
+            continue
+        where = f"{m['file']} {m['module'] or ''}"
+        if any(p in where for p in PASS_THROUGH):
+            continue
+        if any(p in where for p in GRPC):
+            return "grpc"
+        if m["file"] == "<null>" and not m["module"]:
+            continue  # an unsymbolised frame says nothing; keep looking
+        return "slope"
+    return "unknown"
+
+
+def accesses(body):
+    """The frames of each memory access a race report shows."""
+    starts = [m.start() for m in ACCESS.finditer(body)]
+    for i, start in enumerate(starts):
+        block = body[start:starts[i + 1] if i + 1 < len(starts) else None]
+        lines = []
+        for line in block.splitlines()[1:]:
+            if not line.startswith("    "):
+                break  # the end of this stack: location, mutexes, threads
+            lines.append(line)
+        yield lines
+
+
+def allocated_by_grpc(body):
+    """Whether the raced-on heap block was allocated by gRPC's code."""
+    m = re.search(r"^  Location is heap block .*?:\n((?:    .*\n?)+)", body, re.M)
+    return bool(m) and owner(m.group(1).splitlines()) == "grpc"
+
+
+def counts(kind, body):
+    if kind != "data race":
+        return True
+    owners = {owner(stack) for stack in accesses(body)}
+    if owners == {"grpc"}:
+        return False
+    # TSan keeps a bounded history, so the older access's stack is sometimes
+    # lost. When what remains is gRPC's code on memory gRPC allocated, the
+    # race is inside gRPC.
+    if owners == {"grpc", "unknown"} and allocated_by_grpc(body):
+        return False
+    return True
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    total = dismissed = 0
+    counted = []
+    for log in sorted(pathlib.Path(sys.argv[1]).glob("*")):
+        for m in REPORT.finditer(log.read_text(errors="replace")):
+            total += 1
+            if counts(m["kind"], m["body"]):
+                counted.append(m.group(0))
+            else:
+                dismissed += 1
+    for report in counted:
+        print(report, end="\n\n")
+    print(f"tsan_triage: {total} reports, {dismissed} inside gRPC's own "
+          f"code (dismissed), {len(counted)} involving Slope")
+    return 1 if counted else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
