@@ -113,7 +113,9 @@ absl::StatusOr<EventBatch> EventLog::Read(uint32_t after_sequence,
                                           size_t max_events,
                                           Cursor cursor) const {
   EventBatch batch;
-  absl::MutexLock lock(&mu_);
+  // Shared: many watchers read after each event, and they must not queue
+  // behind each other, nor keep the training thread's Append waiting long.
+  absl::ReaderMutexLock lock(&mu_);
   if (after_sequence > last_sequence_) {
     return absl::OutOfRangeError(absl::StrFormat(
         "after_sequence %d is newer than the newest event, %d",

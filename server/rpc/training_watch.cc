@@ -13,12 +13,22 @@ JobWatchReactor::JobWatchReactor(std::shared_ptr<const jobs::EventLog> log,
       cursor_(after_sequence) {
   // Subscribe before the first Read, so an event appended in between wakes
   // us rather than being missed.
-  subscription_ = log_->Subscribe([this] {
-    absl::MutexLock lock(&mu_);
-    PumpLocked();
-  });
-  absl::MutexLock lock(&mu_);
-  PumpLocked();
+  subscription_ = log_->Subscribe([this] { Wake(); });
+  Wake();
+}
+
+void JobWatchReactor::Wake() {
+  if (wakes_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
+  // We pump. Requests that arrive meanwhile raise the count, and one more
+  // pump serves them all: it reads whatever the log holds by then.
+  uint32_t serving = 1;
+  do {
+    {
+      absl::MutexLock lock(&mu_);
+      PumpLocked();
+    }
+    serving = wakes_.fetch_sub(serving, std::memory_order_acq_rel) - serving;
+  } while (serving != 0);
 }
 
 void JobWatchReactor::PumpLocked() {
@@ -60,14 +70,16 @@ void JobWatchReactor::FinishLocked(const grpc::Status& status) {
 }
 
 void JobWatchReactor::OnWriteDone(bool ok) {
-  absl::MutexLock lock(&mu_);
-  writing_ = false;
-  if (!ok) {
-    // The stream broke (client gone); OnCancel usually says so too.
-    FinishLocked(grpc::Status::CANCELLED);
-    return;
+  {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) {
+      // The stream broke (client gone); OnCancel usually says so too.
+      FinishLocked(grpc::Status::CANCELLED);
+      return;
+    }
   }
-  PumpLocked();
+  Wake();
 }
 
 void JobWatchReactor::OnCancel() {

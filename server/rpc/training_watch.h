@@ -4,6 +4,7 @@
 #ifndef SLOPE_SERVER_RPC_TRAINING_WATCH_H_
 #define SLOPE_SERVER_RPC_TRAINING_WATCH_H_
 
+#include <atomic>
 #include <cstdint>
 #include <deque>
 #include <memory>
@@ -19,8 +20,11 @@
 namespace slope::rpc {
 
 // Pull-based, so that the training loop never waits for a client:
-//  - the log's wake-up callback (on the training thread) only looks whether
-//    a write is in flight; if one is, it returns at once, and the next Read
+//  - every reason to look at the log (a new event, a completed write) goes
+//    through Wake, where one thread at a time pumps and the others only
+//    count their request and return, so the log's wake-up callback on the
+//    training thread never waits for a pump on a gRPC thread;
+//  - when a write is in flight a pump does nothing, and the next Read
 //    happens when that write completes (OnWriteDone, on a gRPC thread);
 //  - at most one write is in flight, and events are read from the log in
 //    small batches as writes complete, so a slow client holds at most one
@@ -50,6 +54,9 @@ class JobWatchReactor final
 
   ~JobWatchReactor() override = default;
 
+  // Pumps, or if another thread is pumping, makes it pump once more.
+  void Wake();
+
   // Starts the next write if none is in flight, reading from the log when
   // nothing is buffered; finishes once the log's end has been written.
   void PumpLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
@@ -60,6 +67,10 @@ class JobWatchReactor final
   const std::string job_id_;
   // Set in the constructor, reset in OnDone (never inside its callback).
   jobs::EventLog::Subscription subscription_;
+
+  // Pump requests not yet served; whoever raises it from 0 pumps until it
+  // is back to 0. Never waits, unlike taking mu_ behind a running pump.
+  std::atomic<uint32_t> wakes_{0};
 
   absl::Mutex mu_;
   uint32_t cursor_ ABSL_GUARDED_BY(mu_);
