@@ -53,7 +53,10 @@ void Prepare(const Tape& tape, size_t block, State& s) {
   s.block = block;
   const size_t size = tape.num_slots() * block;
   s.values.assign(size, 0.0);
-  s.adjoints.assign(size, 0.0);
+  // Adjoint rows are assigned before they are read (the plan's first
+  // contribution assigns), so only the seed row needs filling, once.
+  s.adjoints.assign(tape.num_adjoint_rows() * block, 0.0);
+  std::fill_n(s.adjoints.begin() + tape.ones_row() * block, block, 1.0);
   s.dual_values.clear();
   s.dual_adjoints.clear();
   const auto ins = tape.instructions();
@@ -66,7 +69,9 @@ void PrepareDuals(const Tape& tape, State& s) {
   if (!s.dual_values.empty() || tape.num_slots() == 0) return;
   const size_t block = s.block;
   s.dual_values.assign(tape.num_slots() * block, Dual());
-  s.dual_adjoints.assign(tape.num_slots() * block, Dual());
+  s.dual_adjoints.assign(tape.num_adjoint_rows() * block, Dual());
+  std::fill_n(s.dual_adjoints.begin() + tape.ones_row() * block, block,
+              Dual(1.0));
   const auto ins = tape.instructions();
   for (size_t k = tape.num_inputs(); k < tape.first_operation(); ++k) {
     std::fill_n(s.dual_values.begin() + k * block, block,
@@ -84,25 +89,68 @@ void ForwardSweep(const Tape& tape, T* v, size_t block, size_t n) {
   }
 }
 
-// Adjoints of every slot for output `o`, seeded with 1 at the output.
+// Output `o`'s reverse sweep as its plan says; afterwards
+// ReadGradient finds each input's adjoint. Rows are written before they are
+// read, so the adjoint array needs no clearing between sweeps.
 template <typename T>
 void ReverseSweep(const Tape& tape, size_t o, const T* v, T* adj,
                   size_t block, size_t n) {
-  std::fill_n(adj, tape.num_slots() * block, T(0.0));
-  const uint32_t out = tape.outputs()[o];
-  std::fill_n(adj + out * block, n, T(1.0));
   const auto ins = tape.instructions();
-  auto step = [&](size_t k) {
-    const Instruction& in = ins[k];
-    kernels::Reverse<T>(in, adj + k * block, adj + in.a * block,
-                        adj + in.b * block, v + in.a * block,
-                        v + in.b * block, v + k * block, n);
-  };
-  if (tape.has_output_operations()) {
-    const auto ops = tape.output_operations(o);
-    for (size_t i = ops.size(); i-- > 0;) step(ops[i]);
+  for (const AdjointStep& step : tape.reverse_plan(o).steps) {
+    const Instruction& in = ins[step.slot];
+    kernels::Reverse<T>(in, step, adj + step.g_row * block,
+                        adj + step.a_row * block, adj + step.b_row * block,
+                        v + in.a * block, v + in.b * block,
+                        v + step.slot * block, n);
+  }
+}
+
+// Input j's adjoint at point i after ReverseSweep. Adding +0.0 turns a -0
+// into +0 as a zero-filled, accumulated adjoint always had it, so the
+// plan's shortcuts (assigning the first contribution, signs carried by the
+// plan) cannot show in a result.
+inline Dual InputAdjointAt(const InputAdjoint& in, const Dual* adj,
+                           size_t block, size_t i) {
+  if (!in.reached) return Dual(0.0, 0.0);
+  const Dual a = adj[in.row * block + i];
+  return in.negated ? Dual(-a.v + 0.0, -a.d + 0.0)
+                    : Dual(a.v + 0.0, a.d + 0.0);
+}
+
+// row[i] = src[i * stride]: one coordinate of n row-major points.
+void GatherColumn(double* __restrict row, const double* __restrict src,
+                  size_t stride, size_t n) {
+  if (stride == 1) {
+    std::memcpy(row, src, n * sizeof(double));
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) row[i] = src[i * stride];
+}
+
+// dst[i * stride] = row[i].
+void ScatterColumn(double* __restrict dst, size_t stride,
+                   const double* __restrict row, size_t n) {
+  if (stride == 1) {
+    std::memcpy(dst, row, n * sizeof(double));
+    return;
+  }
+  for (size_t i = 0; i < n; ++i) dst[i * stride] = row[i];
+}
+
+// dst[i * stride] = input `in`'s adjoint at point i, +0.0 as in
+// InputAdjointAt.
+void ScatterAdjoint(double* __restrict dst, size_t stride,
+                    const InputAdjoint& in, const double* adj, size_t block,
+                    size_t n) {
+  if (!in.reached) {
+    for (size_t i = 0; i < n; ++i) dst[i * stride] = 0.0;
+    return;
+  }
+  const double* __restrict row = adj + in.row * block;
+  if (in.negated) {
+    for (size_t i = 0; i < n; ++i) dst[i * stride] = -row[i] + 0.0;
   } else {
-    for (size_t k = ins.size(); k-- > tape.first_operation();) step(k);
+    for (size_t i = 0; i < n; ++i) dst[i * stride] = row[i] + 0.0;
   }
 }
 
@@ -209,29 +257,31 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
   for (size_t start = begin; start < end; start += block) {
     if (stopped()) return absl::CancelledError("evaluation cancelled");
     const size_t n = std::min(block, end - start);
-    // Row-major points into slot-major rows.
+    // Row-major points into slot-major rows, one row at a time: each loop
+    // streams one row with a fixed stride, far cheaper than a loop over
+    // the (few) coordinates of every point.
     const double* p = points.data() + start * inputs;
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t j = 0; j < inputs; ++j) v[j * block + i] = p[i * inputs + j];
+    for (size_t j = 0; j < inputs; ++j) {
+      GatherColumn(v + j * block, p + j, inputs, n);
     }
     ForwardSweep<double>(tape, v, block, n);
     if (warnings != nullptr) CollectWarnings(tape, s, n, warnings);
-    for (size_t i = 0; i < n; ++i) {
-      for (size_t o = 0; o < outputs; ++o) {
-        output.values[(start + i) * outputs + o] = v[out_slots[o] * block + i];
-      }
+    for (size_t o = 0; o < outputs; ++o) {
+      ScatterColumn(output.values.data() + start * outputs + o, outputs,
+                    v + out_slots[o] * block, n);
     }
 
     if (options.gradient) {
       double* adj = s.adjoints.data();
+      const size_t stride = outputs * inputs;
       for (size_t o = 0; o < outputs; ++o) {
         ReverseSweep<double>(tape, o, v, adj, block, n);
-        for (size_t i = 0; i < n; ++i) {
-          // data() + offset, not &span[offset]: with no inputs the span is
-          // empty and indexing it is out of bounds even for zero writes.
-          double* g = output.gradients.data() +
-                      ((start + i) * outputs + o) * inputs;
-          for (size_t j = 0; j < inputs; ++j) g[j] = adj[j * block + i];
+        const auto& plan_inputs = tape.reverse_plan(o).inputs;
+        // data() + offset, not &span[offset]: with no inputs the span is
+        // empty and indexing it is out of bounds even for zero writes.
+        double* g = output.gradients.data() + start * stride + o * inputs;
+        for (size_t j = 0; j < inputs; ++j) {
+          ScatterAdjoint(g + j, stride, plan_inputs[j], adj, block, n);
         }
       }
     }
@@ -251,10 +301,13 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
         ForwardSweep<Dual>(tape, dv, block, n);
         for (size_t o = 0; o < outputs; ++o) {
           ReverseSweep<Dual>(tape, o, dv, dadj, block, n);
+          const auto& plan_inputs = tape.reverse_plan(o).inputs;
           for (size_t i = 0; i < n; ++i) {
             double* h = &output.hessians[(((start + i) * outputs + o) * inputs +
                                           j) * inputs];
-            for (size_t k = 0; k < inputs; ++k) h[k] = dadj[k * block + i].d;
+            for (size_t k = 0; k < inputs; ++k) {
+              h[k] = InputAdjointAt(plan_inputs[k], dadj, block, i).d;
+            }
           }
         }
       }

@@ -85,6 +85,79 @@ int Arity(const PendingOp& op) {
   }
 }
 
+// sign, floor and ceil: their reverse steps contribute nothing (not
+// adjoint * 0, which would be NaN for an infinite adjoint), so they must
+// not count as the assigning first contribution to their operand.
+bool HasZeroDerivative(const Instruction& in) {
+  return in.op == OpCode::kCall &&
+         (in.function == Function::kSign || in.function == Function::kFloor ||
+          in.function == Function::kCeil);
+}
+
+// Plans output `out`'s reverse sweep over `operations` (ascending; all of
+// them reach `out`) by simulating it: visiting operations from last to
+// first, each operand's first contribution assigns its row and later ones
+// add or subtract; a negate/add/subtract operand with no other use shares
+// its user's row instead (see AdjointStep).
+ReversePlan BuildReversePlan(const std::vector<Instruction>& ins,
+                             size_t num_inputs, uint32_t out,
+                             const std::vector<uint32_t>& operations) {
+  std::vector<uint32_t> uses(ins.size(), 0);
+  for (uint32_t k : operations) {
+    const Instruction& in = ins[k];
+    if (HasZeroDerivative(in)) continue;
+    if (in.a_active) ++uses[in.a];
+    if (in.b_active) ++uses[in.b];
+  }
+  std::vector<InputAdjoint> adjoint(ins.size());  // per slot, as for inputs
+  adjoint[out] = {true, false, static_cast<uint32_t>(ins.size())};
+  ReversePlan plan;
+  for (auto it = operations.rbegin(); it != operations.rend(); ++it) {
+    const uint32_t k = *it;
+    const Instruction& in = ins[k];
+    const InputAdjoint g = adjoint[k];
+    if (!g.reached || HasZeroDerivative(in)) continue;
+    const bool pass_through = in.op == OpCode::kNegate ||
+                              in.op == OpCode::kAdd ||
+                              in.op == OpCode::kSubtract;
+    AdjointStep step;
+    step.slot = k;
+    step.g_row = g.row;
+    // `flips`: whether the pass-through negates (−a, and b of a−b).
+    auto contribute = [&](uint32_t operand, bool flips, uint32_t* row,
+                          AdjointWrite* write) {
+      InputAdjoint& target = adjoint[operand];
+      if (pass_through && uses[operand] == 1) {
+        target = {true, g.negated != flips, g.row};
+        *write = AdjointWrite::kNone;
+        return;
+      }
+      // The kernel computes the contribution from row g.row, so what
+      // arrives carries g's sign.
+      if (!target.reached) {
+        target = {true, g.negated, operand};
+        *write = AdjointWrite::kAssign;
+      } else {
+        *write = target.negated == g.negated ? AdjointWrite::kAdd
+                                             : AdjointWrite::kSubtract;
+      }
+      *row = target.row;
+    };
+    if (in.a_active) {
+      contribute(in.a, in.op == OpCode::kNegate, &step.a_row, &step.a_write);
+    }
+    if (in.b_active) {
+      contribute(in.b, in.op == OpCode::kSubtract, &step.b_row, &step.b_write);
+    }
+    if (step.a_write != AdjointWrite::kNone ||
+        step.b_write != AdjointWrite::kNone) {
+      plan.steps.push_back(step);
+    }
+  }
+  plan.inputs.assign(adjoint.begin(), adjoint.begin() + num_inputs);
+  return plan;
+}
+
 }  // namespace
 
 class TapeBuilder {
@@ -374,6 +447,18 @@ class TapeBuilder {
         tape->output_operations_.push_back(std::move(operations));
       }
     }
+    for (size_t o = 0; o < tape->outputs_.size(); ++o) {
+      std::vector<uint32_t> all;
+      if (outputs.size() == 1) {
+        // Every live operation reaches the single output.
+        for (size_t k = tape->first_operation_; k < ins.size(); ++k) {
+          all.push_back(static_cast<uint32_t>(k));
+        }
+      }
+      tape->reverse_plans_.push_back(BuildReversePlan(
+          ins, num_inputs, tape->outputs_[o],
+          outputs.size() == 1 ? all : tape->output_operations_[o]));
+    }
     // A folded constant that fed further folding is gone from the tape but
     // its warning still describes the expression: keep it, ordered first.
     for (const ConstantWarning& w : folded_warnings_) {
@@ -452,6 +537,36 @@ std::string Tape::DebugString() const {
   absl::StrAppend(&out, "outputs:");
   for (uint32_t o : outputs_) absl::StrAppend(&out, " %", o);
   absl::StrAppend(&out, "\n");
+  return out;
+}
+
+std::string Tape::ReversePlanDebugString(size_t o) const {
+  std::string out;
+  auto row = [&](uint32_t r) {
+    return r == ones_row() ? std::string("ones") : absl::StrCat("r", r);
+  };
+  auto write = [&](AdjointWrite w, uint32_t r) -> std::string {
+    switch (w) {
+      case AdjointWrite::kNone: return "";
+      case AdjointWrite::kAssign: return absl::StrCat(" :=", row(r));
+      case AdjointWrite::kAdd: return absl::StrCat(" +=", row(r));
+      case AdjointWrite::kSubtract: return absl::StrCat(" -=", row(r));
+    }
+    return "";
+  };
+  const ReversePlan& plan = reverse_plans_[o];
+  for (const AdjointStep& s : plan.steps) {
+    absl::StrAppend(&out, "%", s.slot, ": g=", row(s.g_row), " a",
+                    write(s.a_write, s.a_row), " b", write(s.b_write, s.b_row),
+                    "\n");
+  }
+  for (size_t j = 0; j < plan.inputs.size(); ++j) {
+    const InputAdjoint& in = plan.inputs[j];
+    absl::StrAppend(&out, variables_[j], " = ",
+                    in.reached ? absl::StrCat(in.negated ? "-" : "", row(in.row))
+                               : std::string("0"),
+                    "\n");
+  }
   return out;
 }
 

@@ -50,6 +50,56 @@ struct Instruction {
   SourcePos pos;        // of the operation in the source, for warnings
 };
 
+// How a reverse-sweep step writes one operand's adjoint row. The first
+// contribution to an adjoint assigns (so adjoint rows need no zero-fill
+// before a sweep); later ones add or subtract, as the signs of the rows
+// involved require (see AdjointStep).
+enum class AdjointWrite : uint8_t {
+  kNone,      // operand gets nothing here (constant, or aliased: see below)
+  kAssign,    // row = contribution
+  kAdd,       // row += contribution
+  kSubtract,  // row -= contribution
+};
+
+// One step of a reverse sweep: slot `slot`'s adjoint, read from row
+// `g_row`, times the partial derivatives of its operation, written into the
+// rows of its operands. Rows index the workspace's adjoint array; they are
+// slot numbers, or Tape::ones_row() for the seed 1 of the output, or another
+// slot's row when an adjoint is an alias (below).
+//
+// Each row holds its slot's adjoint up to a sign fixed at compile time
+// (adjoint = +row or -row): negation is exact in IEEE arithmetic, so
+// carrying the sign in the plan instead of in the data changes no bit of
+// a result beyond the sign of a zero (normalised when gradients are read
+// out). This is what lets an operand of a negate, add or subtract that has
+// no other use share its user's row instead of copying it: -a, a+b, a-b
+// pass the adjoint through unchanged or negated, so such a step costs
+// nothing and is not in the plan at all.
+struct AdjointStep {
+  uint32_t slot = 0;
+  uint32_t g_row = 0;
+  uint32_t a_row = 0;
+  uint32_t b_row = 0;
+  AdjointWrite a_write = AdjointWrite::kNone;
+  AdjointWrite b_write = AdjointWrite::kNone;
+};
+
+// Where input j's gradient is after a sweep: `row` (negated if `negated`),
+// or zero when the output does not depend on the input.
+struct InputAdjoint {
+  bool reached = false;
+  bool negated = false;
+  uint32_t row = 0;
+};
+
+// The reverse sweep of one output, decided once at compile time: the steps
+// in execution order (only operations the output depends on, and none for
+// aliased pass-through adjoints) and where each input's adjoint ends up.
+struct ReversePlan {
+  std::vector<AdjointStep> steps;
+  std::vector<InputAdjoint> inputs;
+};
+
 // A warning found while folding constants at compile time, e.g. for
 // `log(0)`; the evaluators report it once per evaluated point.
 struct ConstantWarning {
@@ -86,12 +136,23 @@ class Tape {
                                          : absl::Span<const uint32_t>();
   }
   bool has_output_operations() const { return !output_operations_.empty(); }
+  // The reverse sweep of output `o`.
+  const ReversePlan& reverse_plan(size_t o) const { return reverse_plans_[o]; }
+  // The adjoint row that holds the constant 1 seeding every reverse sweep
+  // (one past the slots): evaluators fill it once per workspace instead of
+  // seeding the output's row on every sweep.
+  size_t ones_row() const { return instructions_.size(); }
+  // Rows of adjoint storage an evaluator needs: one per slot plus ones_row.
+  size_t num_adjoint_rows() const { return instructions_.size() + 1; }
   // Distinct for every tape built in this process; lets a workspace notice
   // it is being reused for another tape.
   uint64_t id() const { return id_; }
 
   // One line per slot, e.g. "%3 = mul %0 %2", for tests and debugging.
   std::string DebugString() const;
+  // Output o's reverse plan, one line per step, e.g.
+  // "%4: g=r5 a:=r2 b+=r3", then where each input's adjoint is.
+  std::string ReversePlanDebugString(size_t o) const;
 
  private:
   friend class TapeBuilder;
@@ -102,6 +163,7 @@ class Tape {
   std::vector<uint32_t> outputs_;
   std::vector<ConstantWarning> constant_warnings_;
   std::vector<std::vector<uint32_t>> output_operations_;
+  std::vector<ReversePlan> reverse_plans_;  // one per output
   size_t first_operation_ = 0;
   uint64_t id_ = 0;
 };

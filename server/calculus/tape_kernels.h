@@ -334,29 +334,62 @@ void Forward(const Instruction& ins, T* __restrict out, const T* __restrict a,
 #undef SLOPE_MAP2
 
 // ---------------------------------------------------------------------------
-// Reverse: adds slot c's adjoint `cbar` times the partial derivatives into
-// the adjoints of its operands. Each operand gets its own loop writing only
-// its adjoint, which keeps x*x (a == b) right and the loops alias-free.
-// Operations with a zero derivative (sign, floor, ceil) add nothing, not
-// cbar * 0, which matches the symbolic derivative also when cbar is inf.
+// Reverse: writes slot c's adjoint `cbar` times the partial derivatives into
+// the adjoint rows of its operands, as its AdjointStep says: assign the
+// first contribution, add or subtract later ones (tape.h). Each operand
+// gets its own loop writing only its row, which keeps x*x (a == b) right
+// and lets the rows be restrict-qualified, so the loops vectorise without
+// alias checks. The write mode is switched on outside the loop.
+// Operations with a zero derivative (sign, floor, ceil) have no step.
 
-#define SLOPE_ACC(target, expr)                              \
-  for (size_t i = 0; i < n; ++i) {                           \
-    const T& x = av[i];                                      \
-    const T& y = bv[i];                                      \
-    const T& c = cv[i];                                      \
-    const T& g = cbar[i];                                    \
-    (void)x, (void)y, (void)c;                               \
-    target[i] += expr;                                       \
+// target[i] (=|+=|-=) f(x, y, c, g) over n points.
+template <AdjointWrite W, typename T, typename F>
+inline void AdjointLoop(T* __restrict target, const T* __restrict cbar,
+                        const T* __restrict av, const T* __restrict bv,
+                        const T* __restrict cv, size_t n, F f) {
+  for (size_t i = 0; i < n; ++i) {
+    const T value = f(av[i], bv[i], cv[i], cbar[i]);
+    if constexpr (W == AdjointWrite::kAssign) {
+      target[i] = value;
+    } else if constexpr (W == AdjointWrite::kAdd) {
+      target[i] += value;
+    } else {
+      target[i] -= value;
+    }
   }
-#define SLOPE_ACC_A(expr) \
-  if (ins.a_active) SLOPE_ACC(abar, expr)
-#define SLOPE_ACC_B(expr) \
-  if (ins.b_active) SLOPE_ACC(bbar, expr)
+}
+
+template <typename T, typename F>
+inline void AdjointWriteRow(AdjointWrite write, T* target, const T* cbar,
+                            const T* av, const T* bv, const T* cv, size_t n,
+                            F f) {
+  switch (write) {
+    case AdjointWrite::kNone:
+      return;
+    case AdjointWrite::kAssign:
+      return AdjointLoop<AdjointWrite::kAssign>(target, cbar, av, bv, cv, n, f);
+    case AdjointWrite::kAdd:
+      return AdjointLoop<AdjointWrite::kAdd>(target, cbar, av, bv, cv, n, f);
+    case AdjointWrite::kSubtract:
+      return AdjointLoop<AdjointWrite::kSubtract>(target, cbar, av, bv, cv, n,
+                                                  f);
+  }
+}
+
+// x, y: the operands' values; c: the result's; g: the result's adjoint.
+#define SLOPE_ADJ(write, target, expr)                                   \
+  AdjointWriteRow(write, target, cbar, av, bv, cv, n,                   \
+                  [&](const T& x, const T& y, const T& c, const T& g) { \
+                    (void)x, (void)y, (void)c;                          \
+                    return T(expr);                                     \
+                  })
+#define SLOPE_ACC_A(expr) SLOPE_ADJ(step.a_write, abar, expr)
+#define SLOPE_ACC_B(expr) SLOPE_ADJ(step.b_write, bbar, expr)
 
 template <typename T>
-void ReverseCall(const Instruction& ins, const T* cbar, T* abar, T* bbar,
-                 const T* av, const T* bv, const T* cv, size_t n) {
+void ReverseCall(const Instruction& ins, const AdjointStep& step,
+                 const T* cbar, T* abar, T* bbar, const T* av, const T* bv,
+                 const T* cv, size_t n) {
   switch (ins.function) {
     case Function::kSin: SLOPE_ACC_A(g * Cos(x)); return;
     case Function::kCos: SLOPE_ACC_A(g * -Sin(x)); return;
@@ -419,8 +452,9 @@ void ReverseCall(const Instruction& ins, const T* cbar, T* abar, T* bbar,
 
 // Slot c's operands a and b; bbar/bv may alias abar/av (x*x) or be unused.
 template <typename T>
-void Reverse(const Instruction& ins, const T* cbar, T* abar, T* bbar,
-             const T* av, const T* bv, const T* cv, size_t n) {
+void Reverse(const Instruction& ins, const AdjointStep& step, const T* cbar,
+             T* abar, T* bbar, const T* av, const T* bv, const T* cv,
+             size_t n) {
   switch (ins.op) {
     case OpCode::kInput:
     case OpCode::kConstant:
@@ -452,11 +486,11 @@ void Reverse(const Instruction& ins, const T* cbar, T* abar, T* bbar,
       SLOPE_ACC_B(g * (c * Log(x)));
       return;
     case OpCode::kCall:
-      ReverseCall(ins, cbar, abar, bbar, av, bv, cv, n);
+      ReverseCall(ins, step, cbar, abar, bbar, av, bv, cv, n);
       return;
   }
 }
-#undef SLOPE_ACC
+#undef SLOPE_ADJ
 #undef SLOPE_ACC_A
 #undef SLOPE_ACC_B
 
