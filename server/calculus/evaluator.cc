@@ -117,14 +117,39 @@ inline Dual InputAdjointAt(const InputAdjoint& in, const Dual* adj,
                     : Dual(a.v + 0.0, a.d + 0.0);
 }
 
-// row[i] = src[i * stride]: one coordinate of n row-major points.
-void GatherColumn(double* __restrict row, const double* __restrict src,
-                  size_t stride, size_t n) {
-  if (stride == 1) {
-    std::memcpy(row, src, n * sizeof(double));
-    return;
+// Largest number of coordinates with an unrolled transposition below.
+constexpr size_t kMaxUnrolledColumns = 8;
+
+// rows[j][i] = src[i * D + j] for D coordinates known at compile time: one
+// pass over the points, which the compiler turns into vector loads and
+// shuffles; a loop over a run-time count of coordinates per point was most
+// of the time of small expressions.
+template <size_t D>
+void GatherRowsFixed(double* __restrict v, size_t block,
+                     const double* __restrict src, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < D; ++j) v[j * block + i] = src[i * D + j];
   }
-  for (size_t i = 0; i < n; ++i) row[i] = src[i * stride];
+}
+
+// Rows 0..d-1 of `v` from n row-major points of d coordinates.
+void GatherRows(double* v, size_t block, const double* src, size_t d,
+                size_t n) {
+  switch (d) {
+    case 0: return;
+    case 1: std::memcpy(v, src, n * sizeof(double)); return;
+    case 2: return GatherRowsFixed<2>(v, block, src, n);
+    case 3: return GatherRowsFixed<3>(v, block, src, n);
+    case 4: return GatherRowsFixed<4>(v, block, src, n);
+    case 5: return GatherRowsFixed<5>(v, block, src, n);
+    case 6: return GatherRowsFixed<6>(v, block, src, n);
+    case 7: return GatherRowsFixed<7>(v, block, src, n);
+    case 8: return GatherRowsFixed<8>(v, block, src, n);
+  }
+  for (size_t j = 0; j < d; ++j) {
+    double* __restrict row = v + j * block;
+    for (size_t i = 0; i < n; ++i) row[i] = src[i * d + j];
+  }
 }
 
 // dst[i * stride] = row[i].
@@ -137,20 +162,57 @@ void ScatterColumn(double* __restrict dst, size_t stride,
   for (size_t i = 0; i < n; ++i) dst[i * stride] = row[i];
 }
 
-// dst[i * stride] = input `in`'s adjoint at point i, +0.0 as in
-// InputAdjointAt.
-void ScatterAdjoint(double* __restrict dst, size_t stride,
-                    const InputAdjoint& in, const double* adj, size_t block,
-                    size_t n) {
-  if (!in.reached) {
-    for (size_t i = 0; i < n; ++i) dst[i * stride] = 0.0;
-    return;
+// dst[i * D + j] = rows[j][i] + 0.0 (see InputAdjointAt), D known.
+template <size_t D>
+void ScatterRowsFixed(double* __restrict dst, const double* const* rows,
+                      size_t n) {
+  const double* __restrict r[D];
+  for (size_t j = 0; j < D; ++j) r[j] = rows[j];
+  for (size_t i = 0; i < n; ++i) {
+    for (size_t j = 0; j < D; ++j) dst[i * D + j] = r[j][i] + 0.0;
   }
-  const double* __restrict row = adj + in.row * block;
-  if (in.negated) {
-    for (size_t i = 0; i < n; ++i) dst[i * stride] = -row[i] + 0.0;
-  } else {
-    for (size_t i = 0; i < n; ++i) dst[i * stride] = row[i] + 0.0;
+}
+
+// The gradient of output `o` at n points into dst[i * stride + j]. Inputs
+// whose adjoint is a plain row go through one unrolled pass when the
+// gradients of a point are contiguous (one output); negated or unreached
+// ones are fixed up column by column.
+void ScatterGradient(double* __restrict dst, size_t stride,
+                     absl::Span<const InputAdjoint> inputs, const double* adj,
+                     size_t block, size_t n) {
+  const size_t d = inputs.size();
+  bool fixed = stride == d && d >= 1 && d <= kMaxUnrolledColumns;
+  if (fixed) {
+    const double* rows[kMaxUnrolledColumns];
+    for (size_t j = 0; j < d; ++j) {
+      // Any row will do for the columns fixed up below.
+      rows[j] = adj + (inputs[j].reached ? inputs[j].row : inputs[0].row) *
+                          block;
+    }
+    switch (d) {
+      case 1: ScatterRowsFixed<1>(dst, rows, n); break;
+      case 2: ScatterRowsFixed<2>(dst, rows, n); break;
+      case 3: ScatterRowsFixed<3>(dst, rows, n); break;
+      case 4: ScatterRowsFixed<4>(dst, rows, n); break;
+      case 5: ScatterRowsFixed<5>(dst, rows, n); break;
+      case 6: ScatterRowsFixed<6>(dst, rows, n); break;
+      case 7: ScatterRowsFixed<7>(dst, rows, n); break;
+      case 8: ScatterRowsFixed<8>(dst, rows, n); break;
+    }
+  }
+  for (size_t j = 0; j < d; ++j) {
+    const InputAdjoint& in = inputs[j];
+    double* __restrict col = dst + j;
+    if (!in.reached) {
+      for (size_t i = 0; i < n; ++i) col[i * stride] = 0.0;
+      continue;
+    }
+    const double* __restrict row = adj + in.row * block;
+    if (in.negated) {
+      for (size_t i = 0; i < n; ++i) col[i * stride] = -row[i] + 0.0;
+    } else if (!fixed) {
+      for (size_t i = 0; i < n; ++i) col[i * stride] = row[i] + 0.0;
+    }
   }
 }
 
@@ -257,13 +319,8 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
   for (size_t start = begin; start < end; start += block) {
     if (stopped()) return absl::CancelledError("evaluation cancelled");
     const size_t n = std::min(block, end - start);
-    // Row-major points into slot-major rows, one row at a time: each loop
-    // streams one row with a fixed stride, far cheaper than a loop over
-    // the (few) coordinates of every point.
-    const double* p = points.data() + start * inputs;
-    for (size_t j = 0; j < inputs; ++j) {
-      GatherColumn(v + j * block, p + j, inputs, n);
-    }
+    // Row-major points into slot-major rows.
+    GatherRows(v, block, points.data() + start * inputs, inputs, n);
     ForwardSweep<double>(tape, v, block, n);
     if (warnings != nullptr) CollectWarnings(tape, s, n, warnings);
     for (size_t o = 0; o < outputs; ++o) {
@@ -279,10 +336,8 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
         const auto& plan_inputs = tape.reverse_plan(o).inputs;
         // data() + offset, not &span[offset]: with no inputs the span is
         // empty and indexing it is out of bounds even for zero writes.
-        double* g = output.gradients.data() + start * stride + o * inputs;
-        for (size_t j = 0; j < inputs; ++j) {
-          ScatterAdjoint(g + j, stride, plan_inputs[j], adj, block, n);
-        }
+        ScatterGradient(output.gradients.data() + start * stride + o * inputs,
+                        stride, plan_inputs, adj, block, n);
       }
     }
 
