@@ -123,6 +123,7 @@ ReversePlan BuildReversePlan(const std::vector<Instruction>& ins,
     AdjointStep step;
     step.slot = k;
     step.g_row = g.row;
+    step.unit_g = g.row == ins.size();
     // `flips`: whether the pass-through negates (−a, and b of a−b).
     auto contribute = [&](uint32_t operand, bool flips, uint32_t* row,
                           AdjointWrite* write) {
@@ -556,7 +557,8 @@ std::string Tape::ReversePlanDebugString(size_t o) const {
   };
   const ReversePlan& plan = reverse_plans_[o];
   for (const AdjointStep& s : plan.steps) {
-    absl::StrAppend(&out, "%", s.slot, ": g=", row(s.g_row), " a",
+    absl::StrAppend(&out, "%", s.slot, ": g=",
+                    s.unit_g ? "1" : row(s.g_row), " a",
                     write(s.a_write, s.a_row), " b", write(s.b_write, s.b_row),
                     "\n");
   }

@@ -82,6 +82,8 @@ struct AdjointStep {
   uint32_t b_row = 0;
   AdjointWrite a_write = AdjointWrite::kNone;
   AdjointWrite b_write = AdjointWrite::kNone;
+  // g_row is Tape::ones_row(): the kernels use a constant 1 instead.
+  bool unit_g = false;
 };
 
 // Where input j's gradient is after a sweep: `row` (negated if `negated`),

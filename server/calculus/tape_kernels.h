@@ -342,13 +342,16 @@ void Forward(const Instruction& ins, T* __restrict out, const T* __restrict a,
 // alias checks. The write mode is switched on outside the loop.
 // Operations with a zero derivative (sign, floor, ceil) have no step.
 
-// target[i] (=|+=|-=) f(x, y, c, g) over n points.
-template <AdjointWrite W, typename T, typename F>
+// target[i] (=|+=|-=) f(x, y, c, g) over n points. With kUnitG the
+// adjoint g is the seed 1 (the step reads Tape::ones_row()): it is then a
+// compile-time 1.0, which spares a load and, for double, the multiplication
+// (1.0 * y is exactly y, so the compiler drops it and no bit changes).
+template <AdjointWrite W, bool kUnitG, typename T, typename F>
 inline void AdjointLoop(T* __restrict target, const T* __restrict cbar,
                         const T* __restrict av, const T* __restrict bv,
                         const T* __restrict cv, size_t n, F f) {
   for (size_t i = 0; i < n; ++i) {
-    const T value = f(av[i], bv[i], cv[i], cbar[i]);
+    const T value = f(av[i], bv[i], cv[i], kUnitG ? T(1.0) : cbar[i]);
     if constexpr (W == AdjointWrite::kAssign) {
       target[i] = value;
     } else if constexpr (W == AdjointWrite::kAdd) {
@@ -359,7 +362,7 @@ inline void AdjointLoop(T* __restrict target, const T* __restrict cbar,
   }
 }
 
-template <typename T, typename F>
+template <bool kUnitG, typename T, typename F>
 inline void AdjointWriteRow(AdjointWrite write, T* target, const T* cbar,
                             const T* av, const T* bv, const T* cv, size_t n,
                             F f) {
@@ -367,18 +370,71 @@ inline void AdjointWriteRow(AdjointWrite write, T* target, const T* cbar,
     case AdjointWrite::kNone:
       return;
     case AdjointWrite::kAssign:
-      return AdjointLoop<AdjointWrite::kAssign>(target, cbar, av, bv, cv, n, f);
+      return AdjointLoop<AdjointWrite::kAssign, kUnitG>(target, cbar, av, bv,
+                                                        cv, n, f);
     case AdjointWrite::kAdd:
-      return AdjointLoop<AdjointWrite::kAdd>(target, cbar, av, bv, cv, n, f);
+      return AdjointLoop<AdjointWrite::kAdd, kUnitG>(target, cbar, av, bv, cv,
+                                                     n, f);
     case AdjointWrite::kSubtract:
-      return AdjointLoop<AdjointWrite::kSubtract>(target, cbar, av, bv, cv, n,
-                                                  f);
+      return AdjointLoop<AdjointWrite::kSubtract, kUnitG>(target, cbar, av, bv,
+                                                          cv, n, f);
   }
+}
+
+template <typename T, typename F>
+inline void AdjointWriteRow(const AdjointStep& step, AdjointWrite write,
+                            T* target, const T* cbar, const T* av,
+                            const T* bv, const T* cv, size_t n, F f) {
+  if (step.unit_g) {
+    AdjointWriteRow<true>(write, target, cbar, av, bv, cv, n, f);
+  } else {
+    AdjointWriteRow<false>(write, target, cbar, av, bv, cv, n, f);
+  }
+}
+
+// x*x: both contributions g*x to the one row in a single loop, applied in
+// the same order as two loops would (first a's write, then b's), so the
+// bits are those of two loops with half the memory traffic.
+template <AdjointWrite W1, AdjointWrite W2, bool kUnitG, typename T>
+inline void SquareAdjointLoop(T* __restrict target, const T* __restrict cbar,
+                              const T* __restrict xv, size_t n) {
+  for (size_t i = 0; i < n; ++i) {
+    const T t = (kUnitG ? T(1.0) : cbar[i]) * xv[i];
+    T acc;
+    if constexpr (W1 == AdjointWrite::kAssign) {
+      acc = t;
+    } else if constexpr (W1 == AdjointWrite::kAdd) {
+      acc = target[i] + t;
+    } else {
+      acc = target[i] - t;
+    }
+    if constexpr (W2 == AdjointWrite::kAdd) {
+      target[i] = acc + t;
+    } else {
+      target[i] = acc - t;
+    }
+  }
+}
+
+template <bool kUnitG, typename T>
+inline bool SquareAdjoint(const AdjointStep& step, T* target, const T* cbar,
+                          const T* xv, size_t n) {
+  using W = AdjointWrite;
+  if (step.a_write == W::kAssign && step.b_write == W::kAdd) {
+    SquareAdjointLoop<W::kAssign, W::kAdd, kUnitG>(target, cbar, xv, n);
+  } else if (step.a_write == W::kAdd && step.b_write == W::kAdd) {
+    SquareAdjointLoop<W::kAdd, W::kAdd, kUnitG>(target, cbar, xv, n);
+  } else if (step.a_write == W::kSubtract && step.b_write == W::kSubtract) {
+    SquareAdjointLoop<W::kSubtract, W::kSubtract, kUnitG>(target, cbar, xv, n);
+  } else {
+    return false;
+  }
+  return true;
 }
 
 // x, y: the operands' values; c: the result's; g: the result's adjoint.
 #define SLOPE_ADJ(write, target, expr)                                   \
-  AdjointWriteRow(write, target, cbar, av, bv, cv, n,                   \
+  AdjointWriteRow(step, write, target, cbar, av, bv, cv, n,             \
                   [&](const T& x, const T& y, const T& c, const T& g) { \
                     (void)x, (void)y, (void)c;                          \
                     return T(expr);                                     \
@@ -469,6 +525,11 @@ void Reverse(const Instruction& ins, const AdjointStep& step, const T* cbar,
       SLOPE_ACC_B(-g);
       return;
     case OpCode::kMultiply:
+      if (ins.a == ins.b && abar == bbar &&
+          (step.unit_g ? SquareAdjoint<true>(step, abar, cbar, av, n)
+                       : SquareAdjoint<false>(step, abar, cbar, av, n))) {
+        return;
+      }
       SLOPE_ACC_A(g * y);
       SLOPE_ACC_B(g * x);
       return;
