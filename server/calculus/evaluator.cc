@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -51,8 +52,7 @@ void Prepare(const Tape& tape, size_t block, State& s) {
   if (s.tape_id == tape.id() && s.block == block) return;
   s.tape_id = tape.id();
   s.block = block;
-  const size_t size = tape.num_slots() * block;
-  s.values.assign(size, 0.0);
+  s.values.assign(tape.num_value_rows() * block, 0.0);
   // Adjoint rows are assigned before they are read (the plan's first
   // contribution assigns), so only the seed row needs filling, once.
   s.adjoints.assign(tape.num_adjoint_rows() * block, 0.0);
@@ -79,11 +79,21 @@ void PrepareDuals(const Tape& tape, State& s) {
   }
 }
 
+// With `stash_derivatives` (a gradient follows), sin and cos also leave
+// their derivatives in their derivative rows for the reverse sweep.
 template <typename T>
-void ForwardSweep(const Tape& tape, T* v, size_t block, size_t n) {
+void ForwardSweep(const Tape& tape, T* v, size_t block, size_t n,
+                  bool stash_derivatives = false) {
   const auto ins = tape.instructions();
   for (size_t k = tape.first_operation(); k < ins.size(); ++k) {
     const Instruction& in = ins[k];
+    if constexpr (std::is_same_v<T, double>) {
+      if (stash_derivatives && in.derivative_row != 0) {
+        kernels::ForwardSinCos(in, v + k * block, v + in.derivative_row * block,
+                               v + in.a * block, n);
+        continue;
+      }
+    }
     kernels::Forward<T>(in, v + k * block, v + in.a * block,
                         v + in.b * block, n);
   }
@@ -98,10 +108,14 @@ void ReverseSweep(const Tape& tape, size_t o, const T* v, T* adj,
   const auto ins = tape.instructions();
   for (const AdjointStep& step : tape.reverse_plan(o).steps) {
     const Instruction& in = ins[step.slot];
+    // The Dual sweep (Hessians) stashes nothing and computes derivatives.
+    const T* derivative = std::is_same_v<T, double> && in.derivative_row != 0
+                              ? v + in.derivative_row * block
+                              : nullptr;
     kernels::Reverse<T>(in, step, adj + step.g_row * block,
                         adj + step.a_row * block, adj + step.b_row * block,
                         v + in.a * block, v + in.b * block,
-                        v + step.slot * block, n);
+                        v + step.slot * block, n, derivative);
   }
 }
 
@@ -162,42 +176,44 @@ void ScatterColumn(double* __restrict dst, size_t stride,
   for (size_t i = 0; i < n; ++i) dst[i * stride] = row[i];
 }
 
-// dst[i * D + j] = rows[j][i] + 0.0 (see InputAdjointAt), D known.
+// dst[i * D + j] = rows[j][i] * scales[j] + 0.0, D known. A scale of -1
+// reads a negated adjoint and 0 (on the ones row) an unreached one, both
+// exactly, so no column needs a second pass; + 0.0 as in InputAdjointAt.
 template <size_t D>
 void ScatterRowsFixed(double* __restrict dst, const double* const* rows,
-                      size_t n) {
+                      const double* scales, size_t n) {
   const double* __restrict r[D];
-  for (size_t j = 0; j < D; ++j) r[j] = rows[j];
+  double scale[D];
+  for (size_t j = 0; j < D; ++j) r[j] = rows[j], scale[j] = scales[j];
   for (size_t i = 0; i < n; ++i) {
-    for (size_t j = 0; j < D; ++j) dst[i * D + j] = r[j][i] + 0.0;
+    for (size_t j = 0; j < D; ++j) dst[i * D + j] = r[j][i] * scale[j] + 0.0;
   }
 }
 
-// The gradient of output `o` at n points into dst[i * stride + j]. Inputs
-// whose adjoint is a plain row go through one unrolled pass when the
-// gradients of a point are contiguous (one output); negated or unreached
-// ones are fixed up column by column.
+// The gradient of output `o` at n points into dst[i * stride + j]: in one
+// unrolled pass when a point's gradient is contiguous (one output) and
+// short, else column by column.
 void ScatterGradient(double* __restrict dst, size_t stride,
-                     absl::Span<const InputAdjoint> inputs, const double* adj,
-                     size_t block, size_t n) {
+                     absl::Span<const InputAdjoint> inputs, const Tape& tape,
+                     const double* adj, size_t block, size_t n) {
   const size_t d = inputs.size();
-  bool fixed = stride == d && d >= 1 && d <= kMaxUnrolledColumns;
-  if (fixed) {
+  if (stride == d && d >= 1 && d <= kMaxUnrolledColumns) {
     const double* rows[kMaxUnrolledColumns];
+    double scales[kMaxUnrolledColumns];
     for (size_t j = 0; j < d; ++j) {
-      // Any row will do for the columns fixed up below.
-      rows[j] = adj + (inputs[j].reached ? inputs[j].row : inputs[0].row) *
+      rows[j] = adj + (inputs[j].reached ? inputs[j].row : tape.ones_row()) *
                           block;
+      scales[j] = !inputs[j].reached ? 0.0 : (inputs[j].negated ? -1.0 : 1.0);
     }
     switch (d) {
-      case 1: ScatterRowsFixed<1>(dst, rows, n); break;
-      case 2: ScatterRowsFixed<2>(dst, rows, n); break;
-      case 3: ScatterRowsFixed<3>(dst, rows, n); break;
-      case 4: ScatterRowsFixed<4>(dst, rows, n); break;
-      case 5: ScatterRowsFixed<5>(dst, rows, n); break;
-      case 6: ScatterRowsFixed<6>(dst, rows, n); break;
-      case 7: ScatterRowsFixed<7>(dst, rows, n); break;
-      case 8: ScatterRowsFixed<8>(dst, rows, n); break;
+      case 1: return ScatterRowsFixed<1>(dst, rows, scales, n);
+      case 2: return ScatterRowsFixed<2>(dst, rows, scales, n);
+      case 3: return ScatterRowsFixed<3>(dst, rows, scales, n);
+      case 4: return ScatterRowsFixed<4>(dst, rows, scales, n);
+      case 5: return ScatterRowsFixed<5>(dst, rows, scales, n);
+      case 6: return ScatterRowsFixed<6>(dst, rows, scales, n);
+      case 7: return ScatterRowsFixed<7>(dst, rows, scales, n);
+      case 8: return ScatterRowsFixed<8>(dst, rows, scales, n);
     }
   }
   for (size_t j = 0; j < d; ++j) {
@@ -210,7 +226,7 @@ void ScatterGradient(double* __restrict dst, size_t stride,
     const double* __restrict row = adj + in.row * block;
     if (in.negated) {
       for (size_t i = 0; i < n; ++i) col[i * stride] = -row[i] + 0.0;
-    } else if (!fixed) {
+    } else {
       for (size_t i = 0; i < n; ++i) col[i * stride] = row[i] + 0.0;
     }
   }
@@ -321,7 +337,7 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
     const size_t n = std::min(block, end - start);
     // Row-major points into slot-major rows.
     GatherRows(v, block, points.data() + start * inputs, inputs, n);
-    ForwardSweep<double>(tape, v, block, n);
+    ForwardSweep<double>(tape, v, block, n, options.gradient);
     if (warnings != nullptr) CollectWarnings(tape, s, n, warnings);
     for (size_t o = 0; o < outputs; ++o) {
       ScatterColumn(output.values.data() + start * outputs + o, outputs,
@@ -337,7 +353,7 @@ absl::Status EvaluateBatch(const Tape& tape, absl::Span<const double> points,
         // data() + offset, not &span[offset]: with no inputs the span is
         // empty and indexing it is out of bounds even for zero writes.
         ScatterGradient(output.gradients.data() + start * stride + o * inputs,
-                        stride, plan_inputs, adj, block, n);
+                        stride, plan_inputs, tape, adj, block, n);
       }
     }
 

@@ -432,6 +432,13 @@ class TapeBuilder {
       }
       ins.push_back(out);
     }
+    tape->num_value_rows_ = ins.size();
+    for (Instruction& in : ins) {
+      if (in.op == OpCode::kCall && (in.function == Function::kSin ||
+                                     in.function == Function::kCos)) {
+        in.derivative_row = static_cast<uint32_t>(tape->num_value_rows_++);
+      }
+    }
     for (Ref r : outputs) tape->outputs_.push_back(slot(r));
     if (outputs.size() > 1) {
       for (uint32_t out : tape->outputs_) {

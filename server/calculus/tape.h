@@ -48,6 +48,11 @@ struct Instruction {
   uint32_t b = 0;
   double constant = 0;  // kConstant value; kPowConst exponent
   SourcePos pos;        // of the operation in the source, for warnings
+  // sin and cos: the value row (past the slots) where sweeps that will
+  // differentiate stash the derivative (cos, resp. sin), computed with the
+  // value by one sincos; the reverse sweep then needs no transcendental
+  // call. 0: none.
+  uint32_t derivative_row = 0;
 };
 
 // How a reverse-sweep step writes one operand's adjoint row. The first
@@ -144,6 +149,9 @@ class Tape {
   // (one past the slots): evaluators fill it once per workspace instead of
   // seeding the output's row on every sweep.
   size_t ones_row() const { return instructions_.size(); }
+  // Rows of value storage an evaluator needs: one per slot plus the
+  // derivative rows of sin and cos (Instruction::derivative_row).
+  size_t num_value_rows() const { return num_value_rows_; }
   // Rows of adjoint storage an evaluator needs: one per slot plus ones_row.
   size_t num_adjoint_rows() const { return instructions_.size() + 1; }
   // Distinct for every tape built in this process; lets a workspace notice
@@ -167,6 +175,7 @@ class Tape {
   std::vector<std::vector<uint32_t>> output_operations_;
   std::vector<ReversePlan> reverse_plans_;  // one per output
   size_t first_operation_ = 0;
+  size_t num_value_rows_ = 0;
   uint64_t id_ = 0;
 };
 

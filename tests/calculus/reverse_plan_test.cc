@@ -208,3 +208,56 @@ TEST(ReversePlanTest, RandomSharedExpressionsMatchThePlainSweepBitForBit) {
 
 }  // namespace
 }  // namespace slope::calculus
+
+namespace slope::calculus {
+namespace {
+
+// Gradient sweeps take sin and cos from one sincos call and stash the
+// derivative; that must be std::sin's and std::cos's bits exactly.
+TEST(ReversePlanTest, SinCosGivesSinAndCosBits) {
+  std::mt19937_64 rng(11);
+  for (int scale = -30; scale <= 30; scale += 3) {
+    std::uniform_real_distribution<double> u(-std::ldexp(1.0, scale),
+                                             std::ldexp(1.0, scale));
+    for (int i = 0; i < 20000; ++i) {
+      const double x = u(rng);
+      double s, c;
+      kernels::SinCos(x, &s, &c);
+      ASSERT_TRUE(SameBits(s, std::sin(x))) << x;
+      ASSERT_TRUE(SameBits(c, std::cos(x))) << x;
+    }
+  }
+}
+
+// Values do not depend on whether gradients were asked for, and the
+// stashed derivatives give the plain sweep's gradient bits.
+TEST(ReversePlanTest, StashedDerivativesKeepValuesAndGradients) {
+  const std::string text = "sin(x)*exp(y) + cos(x*y)^2 - sin(cos(y))";
+  auto tape = Compile(text, {"x", "y"});
+  const size_t count = 600;
+  std::mt19937_64 rng(5);
+  std::uniform_real_distribution<double> u(-4, 4);
+  std::vector<double> points(2 * count);
+  for (double& p : points) p = u(rng);
+  std::vector<double> plain_values(count), values(count), gradients(2 * count);
+  ASSERT_TRUE(EvaluateBatch(*tape, points, count, BatchOptions{},
+                            {absl::MakeSpan(plain_values), {}, {}}, nullptr)
+                  .ok());
+  BatchOptions with_gradient;
+  with_gradient.gradient = true;
+  ASSERT_TRUE(EvaluateBatch(*tape, points, count, with_gradient,
+                            {absl::MakeSpan(values), absl::MakeSpan(gradients),
+                             {}},
+                            nullptr)
+                  .ok());
+  for (size_t i = 0; i < count; ++i) {
+    ASSERT_TRUE(SameBits(values[i], plain_values[i])) << i;
+    const std::vector<double> plain =
+        PlainGradient(*tape, {points[2 * i], points[2 * i + 1]});
+    ASSERT_TRUE(SameBits(gradients[2 * i], plain[0])) << i;
+    ASSERT_TRUE(SameBits(gradients[2 * i + 1], plain[1])) << i;
+  }
+}
+
+}  // namespace
+}  // namespace slope::calculus
