@@ -46,8 +46,9 @@ fi
 if [ "${SLOPE_BENCH_NO_BUILD:-0}" != 1 ]; then
   cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release \
     -DSLOPE_BUILD_TESTS=OFF >/dev/null
+  # Build progress goes to stderr: stdout is the Markdown report.
   cmake --build "$build" --target engine_bench rpc_bench training_bench \
-    slope-server slope
+    slope-server slope >&2
 fi
 for binary in bench/engine_bench bench/rpc_bench bench/training_bench \
               server/slope-server; do
