@@ -248,6 +248,21 @@ class SlopeServerProcess {
   }
   const std::string& address() const { return address_; }
   pid_t pid() const { return pid_; }
+  // Resident set size in kB, from /proc (0 if unknown).
+  long RssKb() const {
+    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
+    std::string key;
+    while (in >> key) {
+      if (key == "VmRSS:") {
+        long kb = 0;
+        in >> kb;
+        return kb;
+      }
+      std::string rest;
+      std::getline(in, rest);
+    }
+    return 0;
+  }
   // The wait status of the server (0 before Start).
   int Stop() {
     int status = 0;

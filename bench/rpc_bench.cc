@@ -16,10 +16,7 @@
 // A method that answers UNIMPLEMENTED is reported as "not available yet"
 // with the server's message; the floor is measured regardless. The server
 // is stopped with SIGTERM. Ratios are reported, never asserted.
-#include <signal.h>
-#include <sys/types.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
@@ -28,7 +25,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -53,84 +49,6 @@ struct Options {
   double seconds = 5;  // per load level
   double soak = 60;
   bool quick = false;
-};
-
-// The server child process.
-class ServerProcess {
- public:
-  bool Start(const std::string& path, const std::vector<std::string>& flags) {
-    int fds[2];
-    if (pipe(fds) != 0) return false;
-    pid_ = fork();
-    if (pid_ < 0) return false;
-    if (pid_ == 0) {
-      dup2(fds[1], 2);
-      close(fds[0]);
-      close(fds[1]);
-      std::vector<char*> argv;
-      argv.push_back(const_cast<char*>(path.c_str()));
-      for (const auto& f : flags) argv.push_back(const_cast<char*>(f.c_str()));
-      argv.push_back(nullptr);
-      execv(path.c_str(), argv.data());
-      std::perror("rpc_bench: exec slope-server");
-      _exit(127);
-    }
-    close(fds[1]);
-    FILE* err = fdopen(fds[0], "r");
-    char line[4096];
-    while (std::fgets(line, sizeof line, err)) {
-      const char* p = std::strstr(line, "listening on ");
-      if (p) {
-        p += std::strlen("listening on ");
-        const char* end = p;
-        while (*end && *end != ' ' && *end != '\n') ++end;
-        address_.assign(p, end);
-        break;
-      }
-      std::fputs(line, stderr);
-    }
-    if (address_.empty()) return false;
-    // Keep draining stderr so the server never blocks on a full pipe.
-    drain_ = std::thread([err] {
-      char buf[4096];
-      while (std::fgets(buf, sizeof buf, err)) {
-      }
-      std::fclose(err);
-    });
-    return true;
-  }
-  const std::string& address() const { return address_; }
-  pid_t pid() const { return pid_; }
-  // Resident set size in kB, from /proc.
-  long RssKb() const {
-    std::ifstream in("/proc/" + std::to_string(pid_) + "/status");
-    std::string key;
-    while (in >> key) {
-      if (key == "VmRSS:") {
-        long kb = 0;
-        in >> kb;
-        return kb;
-      }
-      std::string rest;
-      std::getline(in, rest);
-    }
-    return 0;
-  }
-  int Stop() {
-    if (pid_ <= 0) return 0;
-    kill(pid_, SIGTERM);
-    int status = 0;
-    waitpid(pid_, &status, 0);
-    pid_ = -1;
-    if (drain_.joinable()) drain_.join();
-    return status;
-  }
-  ~ServerProcess() { Stop(); }
-
- private:
-  pid_t pid_ = -1;
-  std::string address_;
-  std::thread drain_;
 };
 
 struct LoadResult {
@@ -207,7 +125,7 @@ std::string Micros(double s) { return Fmt("%.0f us", s * 1e6); }
 
 int Main(const Options& opt) {
   const int max_points = 1000000;
-  ServerProcess server;
+  SlopeServerProcess server;
   if (!server.Start(opt.server,
                     {"--address=127.0.0.1:0", "--max_message_bytes=134217728",
                      "--max_points_per_request=" + std::to_string(max_points),
