@@ -263,6 +263,15 @@ class SlopeServerProcess {
     }
     return 0;
   }
+  // Stops the server, noting in the report if it did not exit cleanly: a
+  // benchmark whose server crashed at the end is worth a second look.
+  void StopAndNoteExit() {
+    const int status = Stop();
+    if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+      std::printf("note: the server exited with status %d on SIGTERM\n\n",
+                  status);
+    }
+  }
   // The wait status of the server (0 before Start).
   int Stop() {
     int status = 0;

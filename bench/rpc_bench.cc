@@ -16,7 +16,6 @@
 // A method that answers UNIMPLEMENTED is reported as "not available yet"
 // with the server's message; the floor is measured regardless. The server
 // is stopped with SIGTERM. Ratios are reported, never asserted.
-#include <sys/wait.h>
 
 #include <algorithm>
 #include <atomic>
@@ -373,11 +372,7 @@ int Main(const Options& opt) {
            samples.size() >= 5 ? (growth <= 0.05 ? "met" : "MISSED") : "n/a"});
   mem.Print();
 
-  const int status = server.Stop();
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    std::printf("note: the server exited with status %d on SIGTERM\n\n",
-                status);
-  }
+  server.StopAndNoteExit();
   return 0;
 }
 

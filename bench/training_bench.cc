@@ -654,11 +654,7 @@ int Main(const Options& opt) {
   }
   bench.StreamingSection();
 
-  const int status = server.Stop();
-  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    std::printf("note: the server exited with status %d on SIGTERM\n\n",
-                status);
-  }
+  server.StopAndNoteExit();
   return 0;
 }
 
