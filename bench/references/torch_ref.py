@@ -24,6 +24,7 @@ every point's Hessian at once (double backward).
 """
 import argparse
 import os
+import statistics
 import sys
 import time
 
@@ -72,10 +73,8 @@ FUNCS = [e1, e2, e3, e4, e5]
 
 
 def stats(samples):
-    s = sorted(samples)
-    n = len(s)
-    med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    return med, s[0], s[-1]
+    """Median, min and max."""
+    return statistics.median(samples), min(samples), max(samples)
 
 
 def timed(reps, fn):

@@ -34,6 +34,7 @@ seed r + 1), which training_bench reads (bench_util.h, Figures):
 import argparse
 import json
 import os
+import statistics
 import sys
 import time
 
@@ -46,10 +47,8 @@ ACTIVATIONS = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU,
 
 
 def stats(samples):
-    s = sorted(samples)
-    n = len(s)
-    med = s[n // 2] if n % 2 else (s[n // 2 - 1] + s[n // 2]) / 2
-    return med, s[0], s[-1]
+    """Median, min and max."""
+    return statistics.median(samples), min(samples), max(samples)
 
 
 def load_csv(path, target):

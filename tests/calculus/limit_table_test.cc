@@ -6,23 +6,15 @@
 
 #include "gtest/gtest.h"
 #include "server/calculus/parser.h"
+#include "tests/calculus/compile_tape.h"
 
 namespace slope::calculus {
 namespace {
 
-std::shared_ptr<const Tape> Compile(const char* text,
-                                    std::vector<std::string> vars) {
-  auto tree = Parse(text);
-  EXPECT_TRUE(tree.ok()) << tree.status();
-  auto tape = CompileTape(*tree, std::move(vars));
-  EXPECT_TRUE(tape.ok()) << tape.status();
-  return *tape;
-}
-
 TEST(LimitTableTest, SquareAtThreeHasForwardErrorEqualToH) {
   // (f(3+h) - f(3))/h = 6 + h exactly in real arithmetic; the central
   // difference of a quadratic is exact.
-  auto tape = Compile("x^2", {"x"});
+  auto tape = CompileForTest("x^2", {"x"});
   const double point[] = {3};
   auto rows = SlopeAsLimit(*tape, point, 0, 6);
   ASSERT_TRUE(rows.ok()) << rows.status();
@@ -40,7 +32,7 @@ TEST(LimitTableTest, SquareAtThreeHasForwardErrorEqualToH) {
 
 TEST(LimitTableTest, SineErrorsShrinkLinearlyThenQuadratically) {
   // sin at 1: forward error ~ h*sin(1)/2, central error ~ h^2*cos(1)/6.
-  auto tape = Compile("sin(x)", {"x"});
+  auto tape = CompileForTest("sin(x)", {"x"});
   const double point[] = {1};
   auto rows = SlopeAsLimit(*tape, point, 0, std::cos(1.0));
   ASSERT_TRUE(rows.ok());
@@ -54,7 +46,7 @@ TEST(LimitTableTest, SineErrorsShrinkLinearlyThenQuadratically) {
 }
 
 TEST(LimitTableTest, VariesOnlyTheChosenInput) {
-  auto tape = Compile("x*y^2", {"x", "y"});
+  auto tape = CompileForTest("x*y^2", {"x", "y"});
   const double point[] = {2, 3};
   auto rows = SlopeAsLimit(*tape, point, 1, 12);  // d/dy = 2xy = 12
   ASSERT_TRUE(rows.ok());
@@ -62,7 +54,7 @@ TEST(LimitTableTest, VariesOnlyTheChosenInput) {
 }
 
 TEST(LimitTableTest, RejectsAPointOfTheWrongSize) {
-  auto tape = Compile("x*y", {"x", "y"});
+  auto tape = CompileForTest("x*y", {"x", "y"});
   const double point[] = {2};
   EXPECT_FALSE(SlopeAsLimit(*tape, point, 0, 0).ok());
 }

@@ -15,18 +15,10 @@
 #include "server/calculus/parser.h"
 #include "server/calculus/tape.h"
 #include "server/calculus/tape_kernels.h"
+#include "tests/calculus/compile_tape.h"
 
 namespace slope::calculus {
 namespace {
-
-std::shared_ptr<const Tape> Compile(const std::string& text,
-                                    std::vector<std::string> variables) {
-  auto tree = Parse(text);
-  EXPECT_TRUE(tree.ok()) << text << ": " << tree.status();
-  auto tape = CompileTape(*tree, std::move(variables));
-  EXPECT_TRUE(tape.ok()) << text << ": " << tape.status();
-  return *tape;
-}
 
 PointResult At(const Tape& tape, std::vector<double> point) {
   auto result = EvaluatePoint(tape, point, Derivatives::kGradient);
@@ -73,7 +65,7 @@ std::vector<double> PlainGradient(const Tape& tape,
 void ExpectPlainBits(const std::string& text,
                      const std::vector<std::string>& variables,
                      const std::vector<double>& point) {
-  auto tape = Compile(text, variables);
+  auto tape = CompileForTest(text, variables);
   const PointResult r = At(*tape, point);
   const std::vector<double> plain = PlainGradient(*tape, point);
   for (size_t j = 0; j < variables.size(); ++j) {
@@ -87,7 +79,7 @@ void ExpectPlainBits(const std::string& text,
 TEST(ReversePlanTest, SharedSubexpressionsUsedSeveralTimesAssignOnce) {
   // s = x*y + x feeds four operations, x reaches the output on many paths.
   const std::string text = "(x*y + x)^2 + sin(x*y + x)*(x*y + x) - (x*y + x)/y";
-  auto tape = Compile(text, {"x", "y"});
+  auto tape = CompileForTest(text, {"x", "y"});
   const ReversePlan& plan = tape->reverse_plan(0);
   // Every row is assigned exactly once, before any add or subtract to it.
   std::vector<int> assigned(tape->num_adjoint_rows(), 0);
@@ -109,7 +101,7 @@ TEST(ReversePlanTest, SharedSubexpressionsUsedSeveralTimesAssignOnce) {
 }
 
 TEST(ReversePlanTest, SquareAssignsThenAddsInOneStep) {
-  auto tape = Compile("x*x", {"x"});
+  auto tape = CompileForTest("x*x", {"x"});
   const ReversePlan& plan = tape->reverse_plan(0);
   ASSERT_EQ(plan.steps.size(), 1u) << tape->ReversePlanDebugString(0);
   EXPECT_EQ(plan.steps[0].a_write, AdjointWrite::kAssign);
@@ -120,7 +112,7 @@ TEST(ReversePlanTest, SquareAssignsThenAddsInOneStep) {
 
 TEST(ReversePlanTest, PassThroughAdjointsAreAliasedWithTheirSign) {
   // -(x - y) + z: no operation needs a step at all.
-  auto tape = Compile("-(x - y) + z", {"x", "y", "z"});
+  auto tape = CompileForTest("-(x - y) + z", {"x", "y", "z"});
   const ReversePlan& plan = tape->reverse_plan(0);
   EXPECT_TRUE(plan.steps.empty()) << tape->ReversePlanDebugString(0);
   ASSERT_EQ(plan.inputs.size(), 3u);
@@ -137,9 +129,9 @@ TEST(ReversePlanTest, PassThroughAdjointsAreAliasedWithTheirSign) {
 TEST(ReversePlanTest, ZeroGradientsArePositiveZeros) {
   // d/dx x*y = y = -0 at y = -0; a zero-filled accumulated adjoint was
   // +0 + -0 = +0, and so must the assigned one be when read out.
-  const PointResult r = At(*Compile("x*y", {"x", "y"}), {2, -0.0});
+  const PointResult r = At(*CompileForTest("x*y", {"x", "y"}), {2, -0.0});
   EXPECT_FALSE(std::signbit(r.gradients[0]));
-  const PointResult neg = At(*Compile("-(x*y)", {"x", "y"}), {2, 0.0});
+  const PointResult neg = At(*CompileForTest("-(x*y)", {"x", "y"}), {2, 0.0});
   EXPECT_FALSE(std::signbit(neg.gradients[0]));
 }
 
@@ -160,7 +152,7 @@ TEST(ReversePlanTest, UnreachableAndZeroDerivativeSlotsGetNoWork) {
                                               2 * std::exp(1000.0)}));
   // floor contributes nothing, not 0 * log'(0) = NaN: log(x) is never
   // reached, as in the symbolic derivative 0.
-  auto floored = Compile("floor(log(x)) + y", {"x", "y"});
+  auto floored = CompileForTest("floor(log(x)) + y", {"x", "y"});
   EXPECT_EQ(floored->reverse_plan(0).steps.size(), 0u)
       << floored->ReversePlanDebugString(0);
   const PointResult f = At(*floored, {0, 1});
@@ -233,7 +225,7 @@ TEST(ReversePlanTest, SinCosGivesSinAndCosBits) {
 // stashed derivatives give the plain sweep's gradient bits.
 TEST(ReversePlanTest, StashedDerivativesKeepValuesAndGradients) {
   const std::string text = "sin(x)*exp(y) + cos(x*y)^2 - sin(cos(y))";
-  auto tape = Compile(text, {"x", "y"});
+  auto tape = CompileForTest(text, {"x", "y"});
   const size_t count = 600;
   std::mt19937_64 rng(5);
   std::uniform_real_distribution<double> u(-4, 4);

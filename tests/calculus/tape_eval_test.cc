@@ -15,18 +15,10 @@
 #include "server/calculus/evaluator.h"
 #include "server/calculus/parser.h"
 #include "server/calculus/tape.h"
+#include "tests/calculus/compile_tape.h"
 
 namespace slope::calculus {
 namespace {
-
-std::shared_ptr<const Tape> Compile(const std::string& text,
-                                    std::vector<std::string> variables) {
-  auto tree = Parse(text);
-  EXPECT_TRUE(tree.ok()) << text << ": " << tree.status();
-  auto tape = CompileTape(*tree, std::move(variables));
-  EXPECT_TRUE(tape.ok()) << text << ": " << tape.status();
-  return *tape;
-}
 
 PointResult At(const Tape& tape, std::vector<double> point,
                Derivatives d = Derivatives::kGradient) {
@@ -38,11 +30,11 @@ PointResult At(const Tape& tape, std::vector<double> point,
 bool SameBits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 
 TEST(TapeTest, EqualSubtreesShareOneSlotAndConstantsFold) {
-  auto shared = Compile("sin(x)*sin(x) + sin(x)", {"x"});
-  auto single = Compile("sin(x)", {"x"});
+  auto shared = CompileForTest("sin(x)*sin(x) + sin(x)", {"x"});
+  auto single = CompileForTest("sin(x)", {"x"});
   // sin computed once: one input, one sin, one multiply, one add.
   EXPECT_EQ(shared->num_slots(), single->num_slots() + 2) << shared->DebugString();
-  auto folded = Compile("2*3 + x", {"x"});
+  auto folded = CompileForTest("2*3 + x", {"x"});
   int constants = 0;
   for (const Instruction& i : folded->instructions()) {
     if (i.op == OpCode::kConstant) {
@@ -54,10 +46,10 @@ TEST(TapeTest, EqualSubtreesShareOneSlotAndConstantsFold) {
 }
 
 TEST(TapeTest, IntegerPowersAreExactAndFractionalOnesOfNegativesAreNaN) {
-  auto cube = Compile("x^3", {"x"});
+  auto cube = CompileForTest("x^3", {"x"});
   EXPECT_EQ(At(*cube, {-2}).values[0], -8);
   EXPECT_EQ(At(*cube, {-2}).gradients[0], 12);
-  auto root = Compile("x^0.5", {"x"});
+  auto root = CompileForTest("x^0.5", {"x"});
   EXPECT_TRUE(std::isnan(At(*root, {-4}, Derivatives::kNone).values[0]));
   EXPECT_EQ(At(*root, {4}, Derivatives::kNone).values[0], 2);
 }
@@ -73,7 +65,7 @@ TEST(TapeTest, UnlistedVariableIsAnError) {
 }
 
 TEST(ReverseModeTest, GradientOfSumOfSquares) {
-  auto tape = Compile("x^2 + y^2", {"x", "y"});
+  auto tape = CompileForTest("x^2 + y^2", {"x", "y"});
   PointResult r = At(*tape, {1, 2});
   EXPECT_EQ(r.values[0], 5);
   EXPECT_EQ(r.gradients[0], 2);
@@ -81,20 +73,20 @@ TEST(ReverseModeTest, GradientOfSumOfSquares) {
 }
 
 TEST(ReverseModeTest, NonSmoothConventions) {
-  EXPECT_EQ(At(*Compile("abs(x)", {"x"}), {0}).gradients[0], 0);
-  EXPECT_EQ(At(*Compile("relu(x)", {"x"}), {0}).gradients[0], 0);
-  EXPECT_EQ(At(*Compile("sign(x)", {"x"}), {0.3}).gradients[0], 0);
-  EXPECT_EQ(At(*Compile("floor(x)", {"x"}), {1.5}).gradients[0], 0);
-  PointResult max_tie = At(*Compile("max(x, y)", {"x", "y"}), {1, 1});
+  EXPECT_EQ(At(*CompileForTest("abs(x)", {"x"}), {0}).gradients[0], 0);
+  EXPECT_EQ(At(*CompileForTest("relu(x)", {"x"}), {0}).gradients[0], 0);
+  EXPECT_EQ(At(*CompileForTest("sign(x)", {"x"}), {0.3}).gradients[0], 0);
+  EXPECT_EQ(At(*CompileForTest("floor(x)", {"x"}), {1.5}).gradients[0], 0);
+  PointResult max_tie = At(*CompileForTest("max(x, y)", {"x", "y"}), {1, 1});
   EXPECT_EQ(max_tie.gradients[0], 1);
   EXPECT_EQ(max_tie.gradients[1], 0);
-  PointResult min_tie = At(*Compile("min(x, y)", {"x", "y"}), {1, 1});
+  PointResult min_tie = At(*CompileForTest("min(x, y)", {"x", "y"}), {1, 1});
   EXPECT_EQ(min_tie.gradients[0], 1);
   EXPECT_EQ(min_tie.gradients[1], 0);
-  EXPECT_EQ(At(*Compile("sqrt(x)", {"x"}), {0}).gradients[0], INFINITY);
-  EXPECT_EQ(At(*Compile("sigmoid(x)", {"x"}), {-1000}).gradients[0], 0);
-  EXPECT_EQ(At(*Compile("softplus(x)", {"x"}), {1000}).gradients[0], 1);
-  EXPECT_EQ(At(*Compile("softplus(x)", {"x"}), {1000}).values[0], 1000);
+  EXPECT_EQ(At(*CompileForTest("sqrt(x)", {"x"}), {0}).gradients[0], INFINITY);
+  EXPECT_EQ(At(*CompileForTest("sigmoid(x)", {"x"}), {-1000}).gradients[0], 0);
+  EXPECT_EQ(At(*CompileForTest("softplus(x)", {"x"}), {1000}).gradients[0], 1);
+  EXPECT_EQ(At(*CompileForTest("softplus(x)", {"x"}), {1000}).values[0], 1000);
 }
 
 // Reverse-mode partials and Hessians against the symbolic derivatives,
@@ -180,7 +172,7 @@ std::vector<double> RandomPoints(size_t count, size_t dims) {
 }
 
 TEST(BlockEvalTest, BatchEqualsPointByPointBitForBit) {
-  auto tape = Compile("sin(x)*exp(y) + log(1 + x^2) + tanh(x*y)/(1 + y^2)",
+  auto tape = CompileForTest("sin(x)*exp(y) + log(1 + x^2) + tanh(x*y)/(1 + y^2)",
                       {"x", "y"});
   const size_t count = 1000, n = 2;
   const std::vector<double> points = RandomPoints(count, n);
@@ -209,7 +201,7 @@ TEST(BlockEvalTest, BatchEqualsPointByPointBitForBit) {
 }
 
 TEST(BlockEvalTest, ChunkedRangesFromManyThreadsEqualOneCall) {
-  auto tape = Compile("x^3*y - exp(-x*y)", {"x", "y"});
+  auto tape = CompileForTest("x^3*y - exp(-x*y)", {"x", "y"});
   const size_t count = 5000;
   const std::vector<double> points = RandomPoints(count, 2);
   BatchOptions options;
@@ -234,7 +226,7 @@ TEST(BlockEvalTest, ChunkedRangesFromManyThreadsEqualOneCall) {
 }
 
 TEST(BlockEvalTest, ShouldStopCancels) {
-  auto tape = Compile("x*2", {"x"});
+  auto tape = CompileForTest("x*2", {"x"});
   const size_t count = 10000;
   std::vector<double> points(count, 1.0), values(count);
   std::function<bool()> stop = [] { return true; };
@@ -246,7 +238,7 @@ TEST(BlockEvalTest, ShouldStopCancels) {
 }
 
 TEST(BlockEvalTest, WarningsAreCountedPerPoint) {
-  auto tape = Compile("log(x)", {"x"});
+  auto tape = CompileForTest("log(x)", {"x"});
   const std::vector<double> points = {1, 0, 2, 0, 3, 0};
   std::vector<double> values(points.size());
   WarningCollector warnings;
@@ -269,7 +261,7 @@ namespace {
 // Found by the fuzzer: a constant expression has no inputs, so its
 // gradient and Hessian are empty and must not be indexed.
 TEST(TapeTest, ConstantExpressionHasEmptyDerivatives) {
-  auto tape = Compile("2^3^2", {});
+  auto tape = CompileForTest("2^3^2", {});
   PointResult r = At(*tape, {}, Derivatives::kHessian);
   EXPECT_EQ(r.values[0], 512);
   EXPECT_TRUE(r.gradients.empty());
