@@ -94,6 +94,25 @@ bool HasZeroDerivative(const Instruction& in) {
           in.function == Function::kCeil);
 }
 
+// The operations `out` depends on, ascending. With several outputs a
+// reverse sweep must skip the others, whose zero adjoints times an infinite
+// partial would give NaN; a single output depends on every operation.
+std::vector<uint32_t> OperationsReaching(const std::vector<Instruction>& ins,
+                                         size_t first_operation,
+                                         uint32_t out) {
+  std::vector<bool> needed(ins.size(), false);
+  needed[out] = true;
+  std::vector<uint32_t> operations;
+  for (size_t k = ins.size(); k-- > first_operation;) {
+    if (!needed[k]) continue;
+    operations.push_back(static_cast<uint32_t>(k));
+    needed[ins[k].a] = true;
+    needed[ins[k].b] = true;
+  }
+  std::reverse(operations.begin(), operations.end());
+  return operations;
+}
+
 // Plans output `out`'s reverse sweep over `operations` (ascending; all of
 // them reach `out`) by simulating it: visiting operations from last to
 // first, each operand's first contribution assigns its row and later ones
@@ -440,32 +459,10 @@ class TapeBuilder {
       }
     }
     for (Ref r : outputs) tape->outputs_.push_back(slot(r));
-    if (outputs.size() > 1) {
-      for (uint32_t out : tape->outputs_) {
-        std::vector<bool> needed(ins.size(), false);
-        needed[out] = true;
-        std::vector<uint32_t> operations;
-        for (size_t k = ins.size(); k-- > tape->first_operation_;) {
-          if (!needed[k]) continue;
-          operations.push_back(static_cast<uint32_t>(k));
-          needed[ins[k].a] = true;
-          needed[ins[k].b] = true;
-        }
-        std::reverse(operations.begin(), operations.end());
-        tape->output_operations_.push_back(std::move(operations));
-      }
-    }
-    for (size_t o = 0; o < tape->outputs_.size(); ++o) {
-      std::vector<uint32_t> all;
-      if (outputs.size() == 1) {
-        // Every live operation reaches the single output.
-        for (size_t k = tape->first_operation_; k < ins.size(); ++k) {
-          all.push_back(static_cast<uint32_t>(k));
-        }
-      }
+    for (uint32_t out : tape->outputs_) {
       tape->reverse_plans_.push_back(BuildReversePlan(
-          ins, num_inputs, tape->outputs_[o],
-          outputs.size() == 1 ? all : tape->output_operations_[o]));
+          ins, num_inputs, out,
+          OperationsReaching(ins, tape->first_operation_, out)));
     }
     // A folded constant that fed further folding is gone from the tape but
     // its warning still describes the expression: keep it, ordered first.

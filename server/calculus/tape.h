@@ -133,16 +133,6 @@ class Tape {
   absl::Span<const ConstantWarning> constant_warnings() const {
     return constant_warnings_;
   }
-  // For tapes with several outputs: the operations output `o` depends on,
-  // in evaluation order, so that its reverse sweep skips the others (whose
-  // zero adjoints times an infinite partial would give NaN). Empty for a
-  // single output, which depends on every operation.
-  absl::Span<const uint32_t> output_operations(size_t o) const {
-    return o < output_operations_.size() ? absl::Span<const uint32_t>(
-                                               output_operations_[o])
-                                         : absl::Span<const uint32_t>();
-  }
-  bool has_output_operations() const { return !output_operations_.empty(); }
   // The reverse sweep of output `o`.
   const ReversePlan& reverse_plan(size_t o) const { return reverse_plans_[o]; }
   // The adjoint row that holds the constant 1 seeding every reverse sweep
@@ -172,7 +162,6 @@ class Tape {
   std::vector<Instruction> instructions_;
   std::vector<uint32_t> outputs_;
   std::vector<ConstantWarning> constant_warnings_;
-  std::vector<std::vector<uint32_t>> output_operations_;
   std::vector<ReversePlan> reverse_plans_;  // one per output
   size_t first_operation_ = 0;
   size_t num_value_rows_ = 0;
