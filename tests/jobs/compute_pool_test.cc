@@ -179,19 +179,28 @@ TEST(ComputePoolTest, OtherWorkIsNotQueuedBehindAHugeLoop) {
   ASSERT_TRUE(ran.WaitForNotificationWithTimeout(absl::Seconds(5)));
   EXPECT_LT(started - scheduled, absl::Milliseconds(500) * kTimingSlack);
 
-  // A small request gets worker help too, not only its caller's.
+  // A small request gets worker help too, not only its caller's. Each
+  // chunk holds its thread until a second thread has joined in, so the
+  // caller cannot finish the request alone however the threads are
+  // scheduled; without a helper it gives up after the timeout and fails.
   absl::Mutex mu;
   std::set<std::thread::id> threads;
+  auto helped = [&]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    return threads.size() > 1;
+  };
   absl::Status small = pool.ParallelFor(
       40, 1,
       [&](size_t, size_t) {
-        absl::SleepFor(absl::Milliseconds(2));
         absl::MutexLock lock(&mu);
         threads.insert(std::this_thread::get_id());
+        mu.AwaitWithTimeout(absl::Condition(&helped), absl::Seconds(10));
       },
       nullptr);
   EXPECT_TRUE(small.ok());
-  EXPECT_GT(threads.size(), 1u);
+  {
+    absl::MutexLock lock(&mu);
+    EXPECT_GT(threads.size(), 1u);
+  }
 
   stop.store(true);
   huge.join();
