@@ -10,12 +10,22 @@ Those reports are about gRPC's memory, not ours, and no suppression can tell
 them apart from ours: suppressions match any frame of a stack, and every
 reactor callback of ours runs beneath gRPC frames.
 
+The same blind spot hides one hand-off of ours: a handler allocates its
+reactor and returns it to gRPC, and gRPC calls the reactor back on another
+of its threads. When gRPC passes it over without an Abseil lock on the way
+(sometimes it does, sometimes not), TSan sees the reactor's first use there
+racing with its allocation.
+
 So each access in a report is attributed to the first frame that is not the
 sanitizer runtime, the C++ standard library or Abseil (library code that runs
 on behalf of its caller). A report is dismissed only when every access in it
 is attributed to gRPC (or, where TSan lost the older access's stack, when the
-access it kept is gRPC's on memory gRPC allocated); a race between our code and gRPC's counts, as does
-every report of another kind (lock inversion, use after free, leaks ...).
+access it kept is gRPC's on memory gRPC allocated), or when the older access
+is the allocation itself and the newer one runs inside a gRPC callback (the
+hand-off above: had our code published the pointer without
+synchronisation, TSan would report the race on the pointer, and that report
+counts). Any other race between our code and gRPC's counts, as does every
+report of another kind (lock inversion, use after free, leaks ...).
 
     tsan_triage.py LOG_DIR     exit 1 and print the reports that count
 """
@@ -40,6 +50,7 @@ PASS_THROUGH = (
     "/absl/",               # Abseil, headers and the instrumented build
     "libabsl_",
     "/google/protobuf/",
+    "libprotobuf",
 )
 GRPC = ("/usr/include/grpcpp/", "/usr/include/grpc/", "libgrpc", "libgpr",
         "libaddress_sorting", "libupb")
@@ -63,7 +74,8 @@ def owner(stack_lines):
 
 
 def accesses(body):
-    """The frames of each memory access a race report shows."""
+    """The frames of each memory access a race report shows, the newer
+    access first."""
     starts = [m.start() for m in ACCESS.finditer(body)]
     for i, start in enumerate(starts):
         block = body[start:starts[i + 1] if i + 1 < len(starts) else None]
@@ -75,6 +87,21 @@ def accesses(body):
         yield lines
 
 
+ALLOCATORS = re.compile(r"^\s+#0 (operator new|malloc|calloc|realloc|"
+                        r"posix_memalign|aligned_alloc)\b")
+
+
+def is_allocation(stack_lines):
+    """Whether an access is TSan's record of a heap block being allocated."""
+    return bool(stack_lines) and bool(ALLOCATORS.match(stack_lines[0]))
+
+
+def under_grpc(stack_lines):
+    """Whether gRPC's code is anywhere below an access: a callback of ours
+    that gRPC called on one of its threads."""
+    return any(p in line for line in stack_lines for p in GRPC)
+
+
 def allocated_by_grpc(body):
     """Whether the raced-on heap block was allocated by gRPC's code."""
     m = re.search(r"^  Location is heap block .*?:\n((?:    .*\n?)+)", body, re.M)
@@ -84,8 +111,14 @@ def allocated_by_grpc(body):
 def counts(kind, body):
     if kind != "data race":
         return True
-    owners = {owner(stack) for stack in accesses(body)}
+    stacks = list(accesses(body))
+    owners = {owner(stack) for stack in stacks}
     if owners == {"grpc"}:
+        return False
+    # An object's first use inside a gRPC callback, racing only with its
+    # allocation: the hand-off happened inside gRPC.
+    if (len(stacks) == 2 and is_allocation(stacks[1]) and
+            under_grpc(stacks[0])):
         return False
     # TSan keeps a bounded history, so the older access's stack is sometimes
     # lost. When what remains is gRPC's code on memory gRPC allocated, the
