@@ -100,12 +100,28 @@ struct JobRegistry::Job {
   }
 
   JobSnapshot Snapshot() const {
+    absl::MutexLock lock(&mu);
+    return SnapshotLocked();
+  }
+
+  // Appends the final state change and the FinishedEvent, which closes
+  // the log. Under mu, so that no snapshot shows the job finished while its
+  // log is still open: a finished job's snapshot is final, last_sequence
+  // included. (The log's subscribers only post work elsewhere; none takes
+  // this lock.)
+  void CloseLogLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
+    log->Append(StateChangeEvent{state, message});
+    JobSnapshot final_snapshot = SnapshotLocked();
+    ++final_snapshot.last_sequence;  // the FinishedEvent itself
+    log->Append(FinishedEvent{std::move(final_snapshot)});
+  }
+
+  JobSnapshot SnapshotLocked() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu) {
     JobSnapshot snapshot;
     snapshot.id = id;
     snapshot.display_name = display_name;
     snapshot.spec = spec;
     snapshot.create_time = create_time;
-    absl::MutexLock lock(&mu);
     snapshot.state = state;
     snapshot.start_time = start_time;
     snapshot.end_time = end_time;
@@ -285,13 +301,10 @@ void JobRegistry::CancelQueued(const std::shared_ptr<Job>& job,
     absl::MutexLock lock(&job->mu);
     job->state = JobState::kCancelled;
     job->end_time = absl::Now();
-    job->message = message;
+    job->message = std::move(message);
+    job->CloseLogLocked();
   }
   job->work = nullptr;
-  job->log->Append(StateChangeEvent{JobState::kCancelled, std::move(message)});
-  JobSnapshot final_snapshot = job->Snapshot();
-  ++final_snapshot.last_sequence;  // the FinishedEvent itself
-  job->log->Append(FinishedEvent{std::move(final_snapshot)});
   Retire(job);
 }
 
@@ -392,8 +405,6 @@ void JobRegistry::RunJob(const std::shared_ptr<Job>& job) {
   // rather than when the job is evicted.
   job->work = nullptr;
 
-  JobState state;
-  std::string message;
   {
     absl::MutexLock lock(&job->mu);
     job->end_time = absl::Now();
@@ -434,14 +445,8 @@ void JobRegistry::RunJob(const std::shared_ptr<Job>& job) {
     }
     // Only SUCCEEDED and CANCELLED jobs serve predictions.
     if (job->state == JobState::kFailed) job->model = nullptr;
-    state = job->state;
-    message = job->message;
+    job->CloseLogLocked();
   }
-
-  job->log->Append(StateChangeEvent{state, std::move(message)});
-  JobSnapshot final_snapshot = job->Snapshot();
-  ++final_snapshot.last_sequence;  // the FinishedEvent itself
-  job->log->Append(FinishedEvent{std::move(final_snapshot)});
 }
 
 void JobRegistry::Retire(const std::shared_ptr<Job>& job) {

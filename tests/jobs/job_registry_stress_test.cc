@@ -12,6 +12,7 @@
 
 #include "absl/random/random.h"
 #include "absl/status/status.h"
+#include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -216,6 +217,19 @@ TEST(JobRegistryStressTest, ConcurrentSubmitWatchCancelListDelete) {
           break;
         }
         for (const JobSnapshot& job : page->jobs) {
+          // A finished job's snapshot is final: its log is already closed,
+          // at the snapshot's last_sequence.
+          if (IsFinished(job.state)) {
+            auto log = registry.Events(job.id);
+            if (log.ok() && (!(*log)->closed() ||
+                             (*log)->last_sequence() != job.last_sequence)) {
+              fail(absl::StrFormat(
+                  "job %s is %s at sequence %d but its log is %s at %d",
+                  job.id, JobStateName(job.state), job.last_sequence,
+                  (*log)->closed() ? "closed" : "open",
+                  (*log)->last_sequence()));
+            }
+          }
           if (IsFinished(job.state) && absl::Bernoulli(gen, 0.3)) {
             absl::Status status = registry.Delete(job.id);
             if (!status.ok() && status.code() != absl::StatusCode::kNotFound) {
