@@ -172,7 +172,7 @@ grpc::ServerWriteReactor<v1::JobEvent>* TrainingService::WatchJob(
     return new FinishedWriteReactor<v1::JobEvent>(ToGrpcStatus(log.status()));
   }
   return new JobWatchReactor(*std::move(log), request->job_id(),
-                             request->after_sequence());
+                             request->after_sequence(), &watch_pump_thread_);
 }
 
 grpc::ServerWriteReactor<v1::JobEvent>* TrainingService::Train(
@@ -187,7 +187,8 @@ grpc::ServerWriteReactor<v1::JobEvent>* TrainingService::Train(
   if (!log.ok()) {
     return new FinishedWriteReactor<v1::JobEvent>(ToGrpcStatus(log.status()));
   }
-  return new JobWatchReactor(*std::move(log), job.id, /*after_sequence=*/0);
+  return new JobWatchReactor(*std::move(log), job.id, /*after_sequence=*/0,
+                             &watch_pump_thread_);
 }
 
 grpc::ServerUnaryReactor* TrainingService::Predict(

@@ -7,15 +7,12 @@
 #include <memory>
 
 #include "absl/status/statusor.h"
+#include "server/jobs/compute_pool.h"
 #include "server/jobs/job_registry.h"
 #include "server/rpc/server_options.h"
 #include "server/training/dataset_store.h"
 #include "server/training/spec.h"
 #include "slope/v1/training.grpc.pb.h"
-
-namespace slope::jobs {
-class ComputePool;
-}  // namespace slope::jobs
 
 namespace slope::rpc {
 
@@ -76,6 +73,12 @@ class TrainingService final
 
   const training::TrainingLimits limits_;
   const uint64_t max_upload_bytes_;
+  // Runs the WatchJob and Train streams' pumps that a job's event log asks
+  // for, so that training threads never start gRPC writes themselves (see
+  // training_watch.h). One thread: a pump is a few microseconds. Declared
+  // first, so it outlives the registry whose logs post to it, and runs
+  // what is still posted before it goes.
+  jobs::ComputePool watch_pump_thread_{1};
   // Declared before the registry: queued work refers to the store, so the
   // registry (and its runner threads) must go first.
   training::DatasetStore store_;

@@ -8,19 +8,35 @@
 namespace slope::rpc {
 
 JobWatchReactor::JobWatchReactor(std::shared_ptr<const jobs::EventLog> log,
-                                 std::string job_id, uint32_t after_sequence)
+                                 std::string job_id, uint32_t after_sequence,
+                                 jobs::ComputePool* pump_thread)
     : log_(std::move(log)), job_id_(std::move(job_id)),
-      cursor_(after_sequence) {
+      pump_thread_(pump_thread), cursor_(after_sequence) {
   // Subscribe before the first Read, so an event appended in between wakes
   // us rather than being missed.
-  subscription_ = log_->Subscribe([this] { Wake(); });
+  subscription_ = log_->Subscribe([this] { WakeElsewhere(); });
   Wake();
 }
 
 void JobWatchReactor::Wake() {
   if (wakes_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
-  // We pump. Requests that arrive meanwhile raise the count, and one more
-  // pump serves them all: it reads whatever the log holds by then.
+  PumpWhileWoken();
+}
+
+void JobWatchReactor::WakeElsewhere() {
+  if (wakes_.fetch_add(1, std::memory_order_acq_rel) != 0) return;
+  // Taken before OnDone can drop gRPC's reference: OnDone first waits for
+  // this callback to return (Subscription::Reset).
+  refs_.fetch_add(1, std::memory_order_relaxed);
+  pump_thread_->Schedule([this] {
+    PumpWhileWoken();
+    Unref();
+  });
+}
+
+void JobWatchReactor::PumpWhileWoken() {
+  // Requests that arrive meanwhile raise the count, and one more pump
+  // serves them all: it reads whatever the log holds by then.
   uint32_t serving = 1;
   do {
     {
@@ -88,10 +104,14 @@ void JobWatchReactor::OnCancel() {
 }
 
 void JobWatchReactor::OnDone() {
-  // Waits for a wake-up callback that may be running; it takes mu_, sees
-  // finished_ and returns, so mu_ must not be held here.
+  // Waits for a wake-up callback that may be running; after this no new
+  // pump is posted, and one already posted finds finished_ set.
   subscription_.Reset();
-  delete this;
+  Unref();
+}
+
+void JobWatchReactor::Unref() {
+  if (refs_.fetch_sub(1, std::memory_order_acq_rel) == 1) delete this;
 }
 
 }  // namespace slope::rpc
