@@ -1,4 +1,4 @@
-// Small helpers shared by the C++ benchmark programs: timing with
+// Small helpers shared by the C++ benchmark programs: flags, timing with
 // median/min/max over repetitions, the points files, reference figures
 // written by the Python scripts, and Markdown tables whose every figure is a
 // ratio against a reference measured in the same run.
@@ -21,7 +21,21 @@
 #include <thread>
 #include <vector>
 
+#include "CLI/CLI.hpp"
+
 namespace slope::bench {
+
+// Parses the command line with CLI11, as the `slope` CLI does. Returns the
+// exit code when the program should stop here: 0 after --help, 2 after a
+// usage error (with CLI11's message), else -1.
+inline int ParseFlags(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
+  return -1;
+}
 
 // Median, min and max of a set of samples (seconds, or anything else).
 struct Stats {

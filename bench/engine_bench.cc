@@ -450,27 +450,17 @@ int Main(const Options& opt) {
 
 int main(int argc, char** argv) {
   slope::bench::Options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "engine_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--points") opt.points_dir = next();
-    else if (a == "--torch") opt.torch_file = next();
-    else if (a == "--sympy") opt.sympy_file = next();
-    else if (a == "--quick") opt.quick = true;
-    else if (a == "--reps") opt.reps = std::atoi(next().c_str());
-    else if (a == "--n") opt.n = std::strtoull(next().c_str(), nullptr, 10);
-    else {
-      std::fprintf(stderr,
-                   "usage: engine_bench --points DIR [--torch FILE] "
-                   "[--sympy FILE] [--quick] [--reps N] [--n N]\n");
-      return 2;
-    }
+  CLI::App app{"Slope's expression engine against hand-written C++, "
+               "PyTorch and SymPy (BENCHMARKS.md sections 1-2)",
+               "engine_bench"};
+  app.add_option("--points", opt.points_dir, "directory of the points files");
+  app.add_option("--torch", opt.torch_file, "PyTorch's figures");
+  app.add_option("--sympy", opt.sympy_file, "SymPy's figures");
+  app.add_flag("--quick", opt.quick, "a smoke run");
+  app.add_option("--reps", opt.reps, "repetitions per figure");
+  app.add_option("--n", opt.n, "points per batch");
+  if (int code = slope::bench::ParseFlags(app, argc, argv); code >= 0) {
+    return code;
   }
   if (opt.points_dir.empty()) {
     std::fprintf(stderr, "engine_bench: --points DIR is required\n");

@@ -381,24 +381,16 @@ int Main(const Options& opt) {
 
 int main(int argc, char** argv) {
   slope::bench::Options opt;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "rpc_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--server") opt.server = next();
-    else if (a == "--seconds") opt.seconds = std::atof(next().c_str());
-    else if (a == "--soak") opt.soak = std::atof(next().c_str());
-    else if (a == "--quick") opt.quick = true;
-    else {
-      std::fprintf(stderr, "usage: rpc_bench --server PATH [--seconds S] "
-                           "[--soak S] [--quick]\n");
-      return 2;
-    }
+  CLI::App app{"One-point Gradient against an empty RPC, EvaluateBatch "
+               "throughput and server memory (BENCHMARKS.md sections 3 and 6)",
+               "rpc_bench"};
+  app.add_option("--server", opt.server, "the slope-server binary to start")
+      ->required();
+  app.add_option("--seconds", opt.seconds, "seconds per measurement");
+  app.add_option("--soak", opt.soak, "seconds of mixed load for the soak");
+  app.add_flag("--quick", opt.quick, "a smoke run");
+  if (int code = slope::bench::ParseFlags(app, argc, argv); code >= 0) {
+    return code;
   }
   if (opt.quick) {
     opt.seconds = std::min(opt.seconds, 1.0);

@@ -663,43 +663,29 @@ int Main(const Options& opt) {
 
 int main(int argc, char** argv) {
   slope::bench::Options opt;
-  const char* usage =
-      "usage: training_bench --write-data DIR [--quick]\n"
-      "       training_bench --server PATH --data DIR [--torch FILE] "
-      "[--reps N] [--watchers N] [--quick]\n";
-  for (int i = 1; i < argc; ++i) {
-    const std::string a = argv[i];
-    auto next = [&]() -> std::string {
-      if (i + 1 >= argc) {
-        std::fprintf(stderr, "training_bench: %s needs a value\n", a.c_str());
-        std::exit(2);
-      }
-      return argv[++i];
-    };
-    if (a == "--write-data") {
-      opt.write_data = next();
-    } else if (a == "--server") {
-      opt.server = next();
-    } else if (a == "--data") {
-      opt.data = next();
-    } else if (a == "--torch") {
-      opt.torch_file = next();
-    } else if (a == "--reps") {
-      opt.reps = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--watchers") {
-      opt.watchers = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--quick") {
-      opt.quick = true;
-    } else {
-      std::fputs(usage, stderr);
-      return 2;
-    }
+  CLI::App app{"Training jobs through slope-server against PyTorch, and the "
+               "cost of watching them (BENCHMARKS.md sections 4-5). Either "
+               "--write-data DIR, or --server PATH --data DIR.",
+               "training_bench"};
+  app.add_option("--write-data", opt.write_data,
+                 "write the data sets and tasks.json here, then stop");
+  app.add_option("--server", opt.server, "the slope-server binary to start");
+  app.add_option("--data", opt.data, "where --write-data wrote");
+  app.add_option("--torch", opt.torch_file, "PyTorch's figures");
+  app.add_option("--reps", opt.reps, "runs per job");
+  app.add_option("--watchers", opt.watchers, "watchers in section 5");
+  app.add_flag("--quick", opt.quick, "a smoke run");
+  if (int code = slope::bench::ParseFlags(app, argc, argv); code >= 0) {
+    return code;
   }
+  opt.reps = std::max(1, opt.reps);
+  opt.watchers = std::max(1, opt.watchers);
   if (!opt.write_data.empty()) {
     return slope::bench::WriteData(opt.write_data, opt.quick);
   }
   if (opt.server.empty() || opt.data.empty()) {
-    std::fputs(usage, stderr);
+    std::fputs("training_bench: needs --write-data DIR, or --server PATH "
+               "--data DIR (--help)\n", stderr);
     return 2;
   }
   return slope::bench::Main(opt);
