@@ -192,19 +192,23 @@ void ScatterRowsFixed(double* __restrict dst, const double* const* rows,
 
 // The gradient of output `o` at n points into dst[i * stride + j]: in one
 // unrolled pass when a point's gradient is contiguous (one output) and
-// short, else column by column.
+// short, else column by column; either way each value is read as
+// row * scale + 0.0 (see ScatterRowsFixed).
 void ScatterGradient(double* __restrict dst, size_t stride,
                      absl::Span<const InputAdjoint> inputs, const Tape& tape,
                      const double* adj, size_t block, size_t n) {
+  // Where input j's adjoint row is, and the scale that reads it exactly:
+  // -1 for a negated adjoint, 0 (on the ones row) for an unreached one.
+  auto column = [&](size_t j, const double** row, double* scale) {
+    const InputAdjoint& in = inputs[j];
+    *row = adj + (in.reached ? in.row : tape.ones_row()) * block;
+    *scale = !in.reached ? 0.0 : (in.negated ? -1.0 : 1.0);
+  };
   const size_t d = inputs.size();
-  if (stride == d && d >= 1 && d <= kMaxUnrolledColumns) {
+  if (stride == d && d <= kMaxUnrolledColumns) {
     const double* rows[kMaxUnrolledColumns];
     double scales[kMaxUnrolledColumns];
-    for (size_t j = 0; j < d; ++j) {
-      rows[j] = adj + (inputs[j].reached ? inputs[j].row : tape.ones_row()) *
-                          block;
-      scales[j] = !inputs[j].reached ? 0.0 : (inputs[j].negated ? -1.0 : 1.0);
-    }
+    for (size_t j = 0; j < d; ++j) column(j, &rows[j], &scales[j]);
     switch (d) {
       case 1: return ScatterRowsFixed<1>(dst, rows, scales, n);
       case 2: return ScatterRowsFixed<2>(dst, rows, scales, n);
@@ -217,18 +221,11 @@ void ScatterGradient(double* __restrict dst, size_t stride,
     }
   }
   for (size_t j = 0; j < d; ++j) {
-    const InputAdjoint& in = inputs[j];
+    const double* row;
+    double scale;
+    column(j, &row, &scale);
     double* __restrict col = dst + j;
-    if (!in.reached) {
-      for (size_t i = 0; i < n; ++i) col[i * stride] = 0.0;
-      continue;
-    }
-    const double* __restrict row = adj + in.row * block;
-    if (in.negated) {
-      for (size_t i = 0; i < n; ++i) col[i * stride] = -row[i] + 0.0;
-    } else {
-      for (size_t i = 0; i < n; ++i) col[i * stride] = row[i] + 0.0;
-    }
+    for (size_t i = 0; i < n; ++i) col[i * stride] = row[i] * scale + 0.0;
   }
 }
 
