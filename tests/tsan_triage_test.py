@@ -35,6 +35,42 @@ WARNING: ThreadSanitizer: data race (pid=1)
 SUMMARY: ThreadSanitizer: data race /build/abseil/absl/synchronization/mutex.cc:1485 in absl::debian3::Mutex::Lock()
 """
 
+# The reactor's first write, started in its constructor, serialised by gRPC
+# when it bound the reactor; we rewrite the message after OnWriteDone.
+SERIALIZE = """\
+    #1 slope::v1::JobEvent::_InternalSerialize(unsigned char*, google::protobuf::io::EpsCopyOutputStream*) const /src/build/proto/gen/slope/v1/training.pb.cc:8110 (rpc_test+0x2dbd5f)
+    #2 grpc::SerializationTraits<slope::v1::JobEvent, void>::Serialize(google::protobuf::MessageLite const&, grpc::ByteBuffer*, bool*) /usr/include/grpcpp/impl/codegen/proto_utils.h:109 (rpc_test+0xd5c7c)
+    #3 grpc::internal::Call::PerformOps(grpc::internal::CallOpSetInterface*) /usr/include/grpcpp/impl/call.h:67 (rpc_test+0xbe63b)
+"""
+REUSE = """\
+WARNING: ThreadSanitizer: data race (pid=1)
+  Write of size 4 at 0x7b4800001948 by thread T13 (mutexes: write M597):
+    #0 slope::v1::JobEvent::_internal_set_sequence(unsigned int) /src/build/proto/gen/slope/v1/training.pb.h:10852 (rpc_test+0x1)
+    #1 slope::rpc::JobEventToProto(slope::jobs::JobEvent const&, std::string const&, unsigned int, slope::v1::JobEvent*) /src/server/rpc/training_convert.cc:90 (rpc_test+0x2)
+    #2 slope::rpc::JobWatchReactor::PumpLocked() /src/server/rpc/training_watch.cc:72 (rpc_test+0xe00ef)
+"""
+BIND_TIME_WRITE = REUSE + GRPC_CALLBACK + """
+  Previous read of size 4 at 0x7b4800001948 by thread T12 (mutexes: write M596):
+    #0 slope::v1::JobEvent::_internal_sequence() const /src/build/proto/gen/slope/v1/training.pb.h:10845 (rpc_test+0x3)
+""" + SERIALIZE + """\
+    #4 grpc::ServerWriteReactor<slope::v1::JobEvent>::InternalBindWriter(grpc::ServerCallbackWriter<slope::v1::JobEvent>*) /usr/include/grpcpp/support/server_callback.h:674 (rpc_test+0xc0812)
+    #5 grpc::ServerCallbackWriter<slope::v1::JobEvent>::BindReactor(grpc::ServerWriteReactor<slope::v1::JobEvent>*) /usr/include/grpcpp/support/server_callback.h:234 (rpc_test+0xd3b58)
+
+SUMMARY: ThreadSanitizer: data race /src/build/proto/gen/slope/v1/training.pb.h:10852 in _internal_set_sequence
+"""
+
+# The same rewrite racing with a write our own StartWrite serialised: the
+# message was reused before its write was done.
+REUSED_TOO_EARLY = REUSE + """
+  Previous read of size 4 at 0x7b4800001948 by thread T14:
+    #0 slope::v1::JobEvent::_internal_sequence() const /src/build/proto/gen/slope/v1/training.pb.h:10845 (rpc_test+0x3)
+""" + SERIALIZE + """\
+    #4 grpc::ServerWriteReactor<slope::v1::JobEvent>::StartWrite(slope::v1::JobEvent const*) /usr/include/grpcpp/support/server_callback.h:600 (rpc_test+0xc0900)
+    #5 slope::rpc::JobWatchReactor::PumpLocked() /src/server/rpc/training_watch.cc:76 (rpc_test+0xe0100)
+
+SUMMARY: ThreadSanitizer: data race /src/build/proto/gen/slope/v1/training.pb.h:10852 in _internal_set_sequence
+"""
+
 # gRPC parsing a request (protobuf, on behalf of gRPC) on two of its threads.
 INSIDE_GRPC = """\
 WARNING: ThreadSanitizer: data race (pid=1)
@@ -103,6 +139,12 @@ class TriageTest(unittest.TestCase):
 
     def test_dismisses_protobuf_parsing_on_grpcs_threads(self):
         self.assertFalse(kept(INSIDE_GRPC))
+
+    def test_dismisses_reusing_a_write_grpc_sent_when_binding(self):
+        self.assertFalse(kept(BIND_TIME_WRITE))
+
+    def test_keeps_a_message_reused_while_our_write_sends_it(self):
+        self.assertTrue(kept(REUSED_TOO_EARLY))
 
     def test_keeps_a_race_in_our_code(self):
         self.assertTrue(kept(OURS))
