@@ -17,7 +17,10 @@ of its threads. When gRPC passes it over without an Abseil lock on the way
 racing with its allocation. Likewise a reactor's first write, started in
 its constructor before gRPC has bound it: gRPC serialises that message
 when it binds the reactor, on its own thread, and our next use of the
-message (after OnWriteDone) is ordered after that only inside gRPC.
+message (after OnWriteDone) is ordered after that only inside gRPC. And
+OnCancel: libgrpc++ runs it from inside the library and calls OnDone
+(which deletes the reactor) only after it returns, an order TSan cannot
+see either.
 
 So each access in a report is attributed to the first frame that is not the
 sanitizer runtime, the C++ standard library or Abseil (library code that runs
@@ -30,7 +33,9 @@ synchronisation, TSan would report the race on the pointer, and that report
 counts), or when the older access is gRPC serialising a write it held
 back until it bound the reactor (later writes are serialised inside
 StartWrite, under our lock, so a message reused too early still shows
-there). Any other race between our code and gRPC's counts, as does every
+there), or when a reactor is destroyed after its OnCancel (the older
+access is in OnCancel, the newer one frees or destroys). Any other race
+between our code and gRPC's counts, as does every
 report of another kind (lock inversion, use after free, leaks ...).
 
     tsan_triage.py LOG_DIR     exit 1 and print the reports that count
@@ -120,6 +125,19 @@ def in_bind_time_write(stack_lines):
     return any("InternalBindWriter" in line for line in stack_lines)
 
 
+DESTRUCTION = re.compile(r"^\s+#0 (operator delete|free|__tsan_mutex_destroy)\b")
+
+
+def destroys(stack_lines):
+    """Whether an access is memory being freed or a mutex destroyed."""
+    return bool(stack_lines) and bool(DESTRUCTION.match(stack_lines[0]))
+
+
+def in_on_cancel(stack_lines):
+    """Whether an access happens inside a reactor's OnCancel."""
+    return any("::OnCancel()" in line for line in stack_lines)
+
+
 def counts(kind, body):
     if kind != "data race":
         return True
@@ -135,6 +153,9 @@ def counts(kind, body):
     # The first write's message, serialised by gRPC as it bound the
     # reactor, then reused by us once the write was done.
     if len(stacks) == 2 and in_bind_time_write(stacks[1]):
+        return False
+    # A reactor freed after its OnCancel returned (gRPC calls OnDone after).
+    if len(stacks) == 2 and destroys(stacks[0]) and in_on_cancel(stacks[1]):
         return False
     # TSan keeps a bounded history, so the older access's stack is sometimes
     # lost. When what remains is gRPC's code on memory gRPC allocated, the

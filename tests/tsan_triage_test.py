@@ -71,6 +71,35 @@ REUSED_TOO_EARLY = REUSE + """
 SUMMARY: ThreadSanitizer: data race /src/build/proto/gen/slope/v1/training.pb.h:10852 in _internal_set_sequence
 """
 
+# OnCancel, run by libgrpc++ from inside the library, then OnDone deleting
+# the reactor: gRPC orders the two where TSan cannot see it.
+CANCEL = """
+  Previous read of size 1 at 0x7b480002b32a by thread T21 (mutexes: write M8):
+    #0 slope::rpc::JobWatchReactor::FinishLocked(grpc::Status const&) /src/server/rpc/training_watch.cc:83 (rpc_test+0xdf611)
+    #1 slope::rpc::JobWatchReactor::OnCancel() /src/server/rpc/training_watch.cc:103 (rpc_test+0xdfff0)
+    #2 <null> <null> (libgrpc++.so.1.51+0xa2511)
+"""
+DELETED_AFTER_CANCEL = """\
+WARNING: ThreadSanitizer: data race (pid=1)
+  Write of size 8 at 0x7b480002b328 by thread T23:
+    #0 operator delete(void*, unsigned long) ../../../../src/libsanitizer/tsan/tsan_new_delete.cpp:150 (libtsan.so.2+0x86c3d)
+    #1 slope::rpc::JobWatchReactor::~JobWatchReactor() /src/server/rpc/training_watch.h:62 (rpc_test+0xe1eb9)
+    #2 slope::rpc::JobWatchReactor::OnDone() /src/server/rpc/training_watch.cc:110 (rpc_test+0xe1eb9)
+""" + GRPC_CALLBACK + CANCEL + """
+SUMMARY: ThreadSanitizer: data race ../../../../src/libsanitizer/tsan/tsan_new_delete.cpp:150 in operator delete(void*, unsigned long)
+"""
+
+# Our pump racing with OnCancel on the reactor's state: not a destruction,
+# so it counts.
+PUMP_AGAINST_CANCEL = """\
+WARNING: ThreadSanitizer: data race (pid=1)
+  Write of size 1 at 0x7b480002b32a by thread T5:
+    #0 slope::rpc::JobWatchReactor::PumpLocked() /src/server/rpc/training_watch.cc:75 (rpc_test+0x1)
+    #1 slope::jobs::ComputePool::WorkerMain() /src/server/jobs/compute_pool.cc:110 (rpc_test+0x2)
+""" + CANCEL + """
+SUMMARY: ThreadSanitizer: data race /src/server/rpc/training_watch.cc:75 in PumpLocked
+"""
+
 # gRPC parsing a request (protobuf, on behalf of gRPC) on two of its threads.
 INSIDE_GRPC = """\
 WARNING: ThreadSanitizer: data race (pid=1)
@@ -145,6 +174,12 @@ class TriageTest(unittest.TestCase):
 
     def test_keeps_a_message_reused_while_our_write_sends_it(self):
         self.assertTrue(kept(REUSED_TOO_EARLY))
+
+    def test_dismisses_a_reactor_deleted_after_its_on_cancel(self):
+        self.assertFalse(kept(DELETED_AFTER_CANCEL))
+
+    def test_keeps_other_races_with_on_cancel(self):
+        self.assertTrue(kept(PUMP_AGAINST_CANCEL))
 
     def test_keeps_a_race_in_our_code(self):
         self.assertTrue(kept(OURS))
